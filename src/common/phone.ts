@@ -1,0 +1,26 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { badInput } from './errors';
+
+/** E.164 from any form a person types (0712 345 678, 254712345678, +254...), Kenya by default. */
+export function normalizePhone(input: string, defaultCountry = 'KE'): string {
+  const raw = (input ?? '').trim();
+  if (raw.length === 0 || raw.length > 32) throw badInput('Phone number is missing or too long');
+  const withPlus = /^\d{11,15}$/.test(raw) && !raw.startsWith('0') ? `+${raw}` : raw;
+  const parsed = parsePhoneNumberFromString(withPlus, defaultCountry as CountryCode);
+  if (!parsed || !parsed.isValid()) throw badInput(`"${raw.slice(0, 20)}" is not a valid phone number`);
+  return parsed.number;
+}
+
+export function tryNormalizePhone(input: string, defaultCountry = 'KE'): string | null {
+  try {
+    return normalizePhone(input, defaultCountry);
+  } catch {
+    return null;
+  }
+}
+
+/** For logs: +254712***678. */
+export function maskPhone(phone: string | null | undefined): string {
+  if (!phone) return '';
+  return phone.length <= 7 ? '***' : `${phone.slice(0, 7)}***${phone.slice(-3)}`;
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The one place that reads process.env. Everything else receives a Config.
+ * A bad value stops start-up with a message naming the variable.
+ */
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const int = (def: number) => z.coerce.number().int().min(0).default(def);
+const cidrList = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(3000),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/voicepact'),
+    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUST_PROXY: bool.default(false),
+    DEFAULT_COUNTRY: z.string().length(2).default('KE'),
+    LOGIN_CODE_TTL_SECONDS: int(300),
+    SESSION_TOKEN_TTL_HOURS: int(24 * 30),
+    GRAPHQL_MAX_DEPTH: int(8),
+    GRAPHQL_MAX_COST: int(5000),
+    // USSD adapter
+    USSD_ALLOWED_IPS: cidrList('127.0.0.1/8,::1/128'),
+    USSD_DEADLINE_MS: int(5000),
+    USSD_RATE_LIMIT_PER_MINUTE: int(60),
+    USSD_SESSION_TTL_SECONDS: int(300),
+    USSD_SESSION_RETENTION_HOURS: int(24),
+    SUPPORT_PHONE: z.string().default('0800 720 000'),
+    SUPPORT_SMS_CODE: z.string().default('22384'),
+    SUPPORT_ALERT_PHONE: z.string().optional(),
+    // Money and notifications
+    PAYMENT_PROVIDER: z.enum(['mpesa', 'sandbox']).optional(),
+    SANDBOX_SETTLE_MS: int(2000),
+    ESCROW_RELEASE_HOURS: z.coerce.number().positive().default(48),
+    MPESA_BASE_URL: z.url().default('https://sandbox.safaricom.co.ke'),
+    MPESA_CONSUMER_KEY: z.string().optional(),
+    MPESA_CONSUMER_SECRET: z.string().optional(),
+    MPESA_SHORTCODE: z.string().optional(),
+    MPESA_PASSKEY: z.string().optional(),
+    MPESA_INITIATOR_NAME: z.string().optional(),
+    MPESA_SECURITY_CREDENTIAL: z.string().optional(),
+    MPESA_CALLBACK_TOKEN: z.string().min(16).optional(),
+    MPESA_CALLBACK_ALLOWED_IPS: cidrList(''),
+    PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
+    AT_USERNAME: z.string().optional(),
+    AT_API_KEY: z.string().optional(),
+    AT_SMS_SENDER_ID: z.string().optional(),
+    AT_BASE_URL: z.url().optional(),
+    DEMO: bool.default(false),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.ADMIN_API_KEY) ctx.addIssue({ code: 'custom', path: ['ADMIN_API_KEY'], message: 'is required in production' });
+    if (env.PAYMENT_PROVIDER !== 'mpesa')
+      ctx.addIssue({ code: 'custom', path: ['PAYMENT_PROVIDER'], message: 'must be mpesa in production (sandbox moves no money)' });
+  });
+
+type Env = z.infer<typeof schema>;
+export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER'> & {
+  ADMIN_API_KEY: string;
+  /** true when ADMIN_API_KEY was generated for this run (development only). */
+  adminKeyGenerated: boolean;
+  PAYMENT_PROVIDER: 'mpesa' | 'sandbox';
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<string, string>> = {}): Config {
+  const merged = { ...pickDefined(env), ...pickDefined(overrides) };
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const mpesaReady = Boolean(e.MPESA_CONSUMER_KEY && e.MPESA_CONSUMER_SECRET && e.MPESA_SHORTCODE);
+  return {
+    ...e,
+    ADMIN_API_KEY: e.ADMIN_API_KEY ?? randomBytes(24).toString('base64url'),
+    adminKeyGenerated: !e.ADMIN_API_KEY,
+    PAYMENT_PROVIDER: e.PAYMENT_PROVIDER ?? (mpesaReady ? 'mpesa' : 'sandbox'),
+    MPESA_CALLBACK_TOKEN: e.MPESA_CALLBACK_TOKEN ?? randomBytes(18).toString('base64url'),
+  };
+}
+
+/** Empty strings in the environment mean "unset", as in most .env tooling. */
+function pickDefined(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
+}

@@ -1,0 +1,17 @@
+import { Contract } from './contract/contract.entity';
+import { Party } from './contract/party.entity';
+import { Delivery } from './delivery/delivery.entity';
+import { Payment } from './payment/payment.entity';
+import { Dispute } from './dispute/dispute.entity';
+import { AuditEvent } from './audit/audit-event.entity';
+import { Partner } from './auth/partner.entity';
+import { LoginCode } from './auth/login-code.entity';
+import { AuthSession } from './auth/auth-session.entity';
+import { Profile } from './profile/profile.entity';
+import { UssdSession } from './ussd/ussd-session.entity';
+import { OutboxMessage } from './outbox/outbox-message.entity';
+
+export const entities = [
+  Contract, Party, Delivery, Payment, Dispute, AuditEvent,
+  Partner, LoginCode, AuthSession, Profile, UssdSession, OutboxMessage,
+];

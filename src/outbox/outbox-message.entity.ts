@@ -1,0 +1,34 @@
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+
+/**
+ * Transactional outbox: a job decided inside a domain transaction is written here in that
+ * transaction, and relayed to BullMQ afterwards. A Redis outage delays the job; it never loses it.
+ */
+@Entity({ tableName: 'outbox_messages' })
+@Index({ properties: ['relayedAt', 'id'] })
+export class OutboxMessage {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'string', length: 40 })
+  queue!: string;
+
+  @Property({ type: 'string', length: 60 })
+  name!: string;
+
+  /** Deterministic BullMQ job id: relaying twice adds the job once. */
+  @Property({ type: 'string', length: 120, unique: true })
+  jobId!: string;
+
+  @Property({ type: 'json' })
+  data!: Record<string, unknown>;
+
+  @Property({ type: 'integer', default: 0 })
+  delayMs: number = 0;
+
+  @Property({ type: 'datetime', nullable: true })
+  relayedAt?: Date | null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,79 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import type { Contract } from '../contract/contract.entity';
+
+export enum PaymentStatus {
+  PENDING = 'PENDING',
+  LOCKED = 'LOCKED',
+  RELEASED = 'RELEASED',
+  REFUNDED = 'REFUNDED',
+  FAILED = 'FAILED',
+}
+
+/**
+ * The escrow of a contract: PENDING while the buyer's deposit is collected, LOCKED while held,
+ * RELEASED to the seller or REFUNDED to the buyer. A failed deposit is FAILED and a new one may start.
+ */
+@Entity({ tableName: 'payments' })
+export class Payment {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne('Contract', { deleteRule: 'cascade', index: true })
+  contract!: Contract;
+
+  @Property({ type: 'decimal', precision: 15, scale: 2 })
+  amount!: string;
+
+  @Property({ type: 'string', length: 3 })
+  currency!: string;
+
+  @Enum({ items: () => PaymentStatus, default: PaymentStatus.PENDING })
+  @Index()
+  status: PaymentStatus = PaymentStatus.PENDING;
+
+  @Property({ type: 'string', length: 16 })
+  payer!: string;
+
+  @Property({ type: 'string', length: 16 })
+  payee!: string;
+
+  @Property({ type: 'string', length: 16 })
+  provider!: string;
+
+  /** Provider reference of the deposit request (M-Pesa CheckoutRequestID). */
+  @Property({ type: 'string', length: 100, nullable: true, unique: true })
+  depositRef?: string | null;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  depositReceipt?: string | null;
+
+  /** Provider reference of the payout or refund (our OriginatorConversationID). */
+  @Property({ type: 'string', length: 100, nullable: true, unique: true })
+  payoutRef?: string | null;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  payoutReceipt?: string | null;
+
+  /** RELEASE or REFUND once an outcome is decided; the payout job carries it out. */
+  @Property({ type: 'string', length: 10, nullable: true })
+  payoutKind?: 'RELEASE' | 'REFUND' | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  payoutRequestedAt?: Date | null;
+
+  @Property({ type: 'string', length: 280, nullable: true })
+  failureReason?: string | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  lockedAt?: Date | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  settledAt?: Date | null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,57 @@
+/**
+ * The port through which money moves. Implementations live in adapters/: M-Pesa Daraja and the sandbox.
+ * Every call carries our own idempotency reference so that a retry never moves money twice:
+ * implementations must return the earlier result when asked again with the same reference.
+ */
+export interface DepositRequest {
+  /** Our payment id: the idempotency reference. */
+  paymentId: string;
+  phone: string; // E.164 payer
+  amount: string; // decimal string, whole shillings for M-Pesa
+  currency: string;
+  accountReference: string; // the contract code, shown to the payer
+  description: string;
+}
+
+export interface DepositStarted {
+  /** Provider's reference (M-Pesa CheckoutRequestID); the result arrives later by callback. */
+  providerRef: string;
+}
+
+export interface PayoutRequest {
+  /** Our idempotency reference (payout ref, used as OriginatorConversationID). */
+  reference: string;
+  paymentId: string;
+  kind: 'RELEASE' | 'REFUND';
+  phone: string; // E.164 payee
+  amount: string;
+  currency: string;
+  remarks: string;
+}
+
+export interface PayoutStarted {
+  providerRef: string;
+}
+
+export type ProviderOutcome =
+  | { state: 'SUCCEEDED'; receipt: string; amount?: string }
+  | { state: 'FAILED'; reason: string }
+  | { state: 'PENDING' }
+  | { state: 'UNKNOWN' };
+
+export interface PaymentProvider {
+  readonly name: 'mpesa' | 'sandbox';
+  startDeposit(req: DepositRequest): Promise<DepositStarted>;
+  startPayout(req: PayoutRequest): Promise<PayoutStarted>;
+  /** Reconciliation: ask the provider what became of a payout whose result never came. */
+  queryPayout(reference: string, providerRef: string | null): Promise<ProviderOutcome>;
+}
+
+/** A business refusal (bad amount, invalid number): retrying will not help. */
+export class ProviderRejectedError extends Error {
+  readonly retryable = false;
+}
+/** A transport failure or 5xx: retry with back-off. */
+export class ProviderUnavailableError extends Error {
+  readonly retryable = true;
+}

@@ -1,0 +1,57 @@
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+@Entity({ tableName: 'ussd_sessions' })
+export class UssdSession {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'string', length: 100, unique: true })
+  sessionId!: string;
+
+  @Property({ type: 'string', length: 16 })
+  @Index()
+  phoneNumber!: string;
+
+  @Property({ type: 'string', length: 40, default: 'main' })
+  currentMenu: string = 'main';
+
+  @Property({ type: 'json', default: '{}' })
+  context: Record<string, unknown> = {};
+
+  /** The whole `text` of the last request: a replay sends the same text again. */
+  @Property({ type: 'text', nullable: true })
+  lastInput?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  lastResponse?: string | null;
+
+  @Property({ type: 'boolean', default: true })
+  active: boolean = true;
+
+  @Property({ type: 'integer', default: 0 })
+  hops: number = 0;
+
+  /** From AT's end-of-session notification, or 'EXPIRED' from cleanup. */
+  @Property({ type: 'string', length: 20, nullable: true })
+  endStatus?: string | null;
+
+  @Property({ type: 'integer', nullable: true })
+  durationMs?: number | null;
+
+  @Property({ type: 'string', length: 40, nullable: true })
+  cost?: string | null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  errorMessage?: string | null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+
+  @Property({ type: 'datetime' })
+  @Index()
+  expiresAt!: Date;
+}
