@@ -55,3 +55,13 @@ export class ProviderRejectedError extends Error {
 export class ProviderUnavailableError extends Error {
   readonly retryable = true;
 }
+
+/**
+ * What a provider tells us asynchronously (an M-Pesa callback, or the sandbox settling by itself).
+ * Both go through PaymentService.applyProviderEvent: one code path, processed at most once.
+ */
+export type ProviderEvent =
+  | { type: 'DEPOSIT_RESULT'; providerRef: string; outcome: ProviderOutcome }
+  | { type: 'PAYOUT_RESULT'; reference: string | null; providerRef: string | null; outcome: ProviderOutcome };
+
+export type ProviderEventHandler = (event: ProviderEvent) => Promise<void>;
