@@ -42,6 +42,7 @@ const schema = z
     // Money and notifications
     PAYMENT_PROVIDER: z.enum(['mpesa', 'sandbox']).optional(),
     SANDBOX_SETTLE_MS: int(2000),
+    DEPOSIT_TIMEOUT_SECONDS: int(180),
     ESCROW_RELEASE_HOURS: z.coerce.number().positive().default(48),
     MPESA_BASE_URL: z.url().default('https://sandbox.safaricom.co.ke'),
     MPESA_CONSUMER_KEY: z.string().optional(),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { entities } from './entities';
 import type { Logger } from './common/logger';
 
-export type Orm = MikroORM<PostgreSqlDriver>;
+export type Orm = MikroORM;
 
 const migrationsDir = path.join(__dirname, 'migrations');
 
@@ -53,7 +53,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 
 export async function openDatabase(databaseUrl: string, logger?: Logger, migrate = true): Promise<Orm> {
   await ensureDatabase(databaseUrl);
-  const orm = await MikroORM.init<PostgreSqlDriver>(ormOptions(databaseUrl));
+  const orm = await MikroORM.init(ormOptions(databaseUrl));
   if (migrate) {
     const applied = await orm.getMigrator().up();
     if (applied.length) logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');

@@ -1,8 +1,10 @@
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 
 /** Append-only: written in the same transaction as the change it records, never updated. */
 @Entity({ tableName: 'audit_events' })
 export class AuditEvent {
+  [OptionalProps]?: 'details' | 'createdAt';
+
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
 

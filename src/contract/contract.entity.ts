@@ -1,4 +1,4 @@
-import { Collection, Entity, Enum, Index, OneToMany, PrimaryKey, Property } from '@mikro-orm/core';
+import { Collection, Entity, Enum, Index, OneToMany, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { ContractStatus } from './contract.enums';
 import { Party } from './party.entity';
@@ -9,6 +9,8 @@ import { Dispute } from '../dispute/dispute.entity';
 @Entity({ tableName: 'contracts' })
 @Index({ properties: ['createdAt'] })
 export class Contract {
+  [OptionalProps]?: 'status' | 'currency' | 'terms' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 

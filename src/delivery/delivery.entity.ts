@@ -1,4 +1,4 @@
-import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { Contract } from '../contract/contract.entity';
 import { PartyRole } from '../contract/contract.enums';
@@ -10,6 +10,8 @@ export enum DeliveryKind {
 
 @Entity({ tableName: 'deliveries' })
 export class Delivery {
+  [OptionalProps]?: 'createdAt';
+
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 

@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { Contract } from '../contract/contract.entity';
 
@@ -22,6 +22,8 @@ export enum DisputeOutcome {
 
 @Entity({ tableName: 'disputes' })
 export class Dispute {
+  [OptionalProps]?: 'status' | 'createdAt';
+
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 

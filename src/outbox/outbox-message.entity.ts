@@ -1,4 +1,4 @@
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 
 /**
  * Transactional outbox: a job decided inside a domain transaction is written here in that
@@ -7,6 +7,8 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 @Entity({ tableName: 'outbox_messages' })
 @Index({ properties: ['relayedAt', 'id'] })
 export class OutboxMessage {
+  [OptionalProps]?: 'delayMs' | 'createdAt';
+
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
 

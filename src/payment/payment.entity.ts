@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { Contract } from '../contract/contract.entity';
 
@@ -16,6 +16,8 @@ export enum PaymentStatus {
  */
 @Entity({ tableName: 'payments' })
 export class Payment {
+  [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -51,6 +53,10 @@ export class Payment {
   /** Provider reference of the payout or refund (our OriginatorConversationID). */
   @Property({ type: 'string', length: 100, nullable: true, unique: true })
   payoutRef?: string | null;
+
+  /** The provider's own id for the payout (M-Pesa ConversationID). */
+  @Property({ type: 'string', length: 100, nullable: true })
+  payoutProviderRef?: string | null;
 
   @Property({ type: 'string', length: 100, nullable: true })
   payoutReceipt?: string | null;

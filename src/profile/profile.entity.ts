@@ -1,4 +1,4 @@
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 
 export enum Language {
   EN = 'EN',
@@ -8,6 +8,8 @@ export enum Language {
 /** Per-phone preferences, created on first change. */
 @Entity({ tableName: 'profiles' })
 export class Profile {
+  [OptionalProps]?: 'language' | 'updatedAt';
+
   @PrimaryKey({ type: 'string', length: 16 })
   phoneNumber!: string;
 

@@ -1,0 +1,22 @@
+import DataLoader from 'dataloader';
+import type { Domain } from '../src/domain';
+
+/** Groups rows by their contract id, keeping the order the service returned them in. */
+function byContract<T extends { contract: { id: string } }>(load: (ids: readonly string[]) => Promise<T[]>) {
+  return new DataLoader<string, T[]>(async (ids) => {
+    const rows = await load(ids);
+    return ids.map((id) => rows.filter((r) => r.contract.id === id));
+  });
+}
+
+/** A page of 100 contracts with parties and payments is three queries, not three hundred. */
+export function createLoaders(domain: Domain) {
+  return {
+    parties: byContract((ids) => domain.contracts.partiesOf(ids)),
+    deliveries: byContract((ids) => domain.deliveries.ofContracts(ids)),
+    payments: byContract((ids) => domain.payments.ofContracts(ids)),
+    disputes: byContract((ids) => domain.disputes.ofContracts(ids)),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,66 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Contract } from '../../src/contract/contract.entity';
+import { settle, type GraphQLContext } from '../context';
+import { DeliveryType, DisputeType, PaymentType } from '../types/activity.type';
+import { toConnection } from '../types/connection';
+import { ContractConnection, ContractType, PartyType } from '../types/contract.type';
+import { ContractStatus } from '../types/enums';
+import { CreateContractInput } from '../types/inputs';
+
+@Resolver(() => ContractType)
+export class ContractResolver {
+  @Query(() => ContractType, { description: 'By uuid or by code (VP-XXXXXX)' })
+  contract(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.domain.contracts.get(ctx.actor, id);
+  }
+
+  @Query(() => ContractConnection, { description: 'Newest first. first is capped at 100.' })
+  async contracts(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('status', () => [ContractStatus], { nullable: true }) status?: ContractStatus[],
+    @Arg('phoneNumber', () => String, { nullable: true }) phoneNumber?: string,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return toConnection(await ctx.domain.contracts.list(ctx.actor, { status, phoneNumber, first, after }));
+  }
+
+  @Mutation(() => ContractType)
+  createContract(@Arg('input', () => CreateContractInput) input: CreateContractInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.domain.contracts.create(ctx.actor, { ...input, currency: input.currency ?? undefined });
+  }
+
+  @Mutation(() => ContractType, { description: "Records the caller's acceptance; CONFIRMED once every party has accepted" })
+  async acceptContract(@Arg('contractId', () => ID) contractId: string, @Ctx() ctx: GraphQLContext) {
+    return settle(ctx, await ctx.domain.contracts.accept(ctx.actor, contractId));
+  }
+
+  @Mutation(() => ContractType)
+  async cancelContract(
+    @Arg('contractId', () => ID) contractId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('reason', () => String, { nullable: true }) reason?: string,
+  ) {
+    return settle(ctx, await ctx.domain.contracts.cancel(ctx.actor, contractId, reason));
+  }
+
+  @FieldResolver(() => [PartyType])
+  parties(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+    return c.parties.isInitialized() ? c.parties.getItems() : ctx.loaders.parties.load(c.id);
+  }
+
+  @FieldResolver(() => [DeliveryType])
+  deliveries(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.deliveries.load(c.id);
+  }
+
+  @FieldResolver(() => [PaymentType])
+  payments(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.payments.load(c.id);
+  }
+
+  @FieldResolver(() => [DisputeType])
+  disputes(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.disputes.load(c.id);
+  }
+}

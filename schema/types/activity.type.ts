@@ -1,0 +1,113 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { DecimalScalar } from '../scalars';
+import { Connection } from './connection';
+import { DeliveryKind, DisputeOutcome, DisputeReason, DisputeStatus, Language, PaymentStatus } from './enums';
+
+/** `contract` on each of these is a field resolver in activity.resolver.ts. */
+@ObjectType('Delivery')
+export class DeliveryType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => DeliveryKind)
+  kind!: DeliveryKind;
+
+  @Field(() => DecimalScalar, { nullable: true })
+  quantity?: string | null;
+
+  @Field(() => String, { nullable: true })
+  note?: string | null;
+
+  @Field({ description: 'Phone number of the party who reported it' })
+  reportedBy!: string;
+
+  @Field(() => Date, { nullable: true, description: 'When the delivery was accepted (buyer or release window)' })
+  acceptedAt?: Date | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+@ObjectType('Payment')
+export class PaymentType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => DecimalScalar)
+  amount!: string;
+
+  @Field()
+  currency!: string;
+
+  @Field(() => PaymentStatus)
+  status!: PaymentStatus;
+
+  @Field()
+  payer!: string;
+
+  @Field()
+  payee!: string;
+
+  @Field(() => String, { nullable: true })
+  failureReason?: string | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+}
+
+@ObjectType()
+export class PaymentConnection extends Connection(PaymentType, 'PaymentConnection') {}
+
+@ObjectType('Dispute')
+export class DisputeType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => DisputeReason)
+  reason!: DisputeReason;
+
+  @Field(() => String, { nullable: true })
+  note?: string | null;
+
+  @Field(() => DisputeStatus)
+  status!: DisputeStatus;
+
+  @Field()
+  raisedBy!: string;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  resolvedAt?: Date | null;
+
+  @Field(() => DisputeOutcome, { nullable: true })
+  outcome?: DisputeOutcome | null;
+
+  @Field(() => String, { nullable: true })
+  resolution?: string | null;
+}
+
+@ObjectType('Viewer')
+export class ViewerType {
+  @Field(() => String, { nullable: true, description: 'Null for admin and partner callers' })
+  phoneNumber!: string | null;
+
+  @Field(() => Language)
+  language!: Language;
+}
+
+@ObjectType('LoginSession')
+export class LoginSessionType {
+  @Field({ description: 'Send as Authorization: Bearer <token>' })
+  token!: string;
+
+  @Field(() => Date)
+  expiresAt!: Date;
+
+  @Field()
+  phoneNumber!: string;
+}

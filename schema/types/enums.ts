@@ -1,0 +1,17 @@
+import { registerEnumType } from 'type-graphql';
+import { ContractStatus, PartyRole } from '../../src/contract/contract.enums';
+import { DeliveryKind } from '../../src/delivery/delivery.entity';
+import { DisputeOutcome, DisputeReason, DisputeStatus } from '../../src/dispute/dispute.entity';
+import { PaymentStatus } from '../../src/payment/payment.entity';
+import { Language } from '../../src/profile/profile.entity';
+
+registerEnumType(ContractStatus, { name: 'ContractStatus' });
+registerEnumType(PartyRole, { name: 'PartyRole' });
+registerEnumType(DeliveryKind, { name: 'DeliveryKind' });
+registerEnumType(PaymentStatus, { name: 'PaymentStatus', description: 'LOCKED: held in escrow' });
+registerEnumType(DisputeReason, { name: 'DisputeReason' });
+registerEnumType(DisputeStatus, { name: 'DisputeStatus' });
+registerEnumType(DisputeOutcome, { name: 'DisputeOutcome' });
+registerEnumType(Language, { name: 'Language' });
+
+export { ContractStatus, PartyRole, DeliveryKind, PaymentStatus, DisputeReason, DisputeStatus, DisputeOutcome, Language };

@@ -1,0 +1,86 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, InputType } from 'type-graphql';
+import { DecimalScalar } from '../scalars';
+import { DeliveryKind, DisputeOutcome, DisputeReason, PartyRole } from './enums';
+
+// Shape only: the rules (amounts, phones, lengths) live in the domain, so USSD and workers get them too.
+@InputType()
+export class PartyInput {
+  @Field({ description: 'E.164 or a local form such as 0712345678 (Kenya by default)' })
+  phoneNumber!: string;
+
+  @Field(() => PartyRole)
+  role!: PartyRole;
+
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+}
+
+@InputType()
+export class CreateContractInput {
+  @Field()
+  product!: string;
+
+  @Field(() => DecimalScalar)
+  quantity!: string;
+
+  @Field()
+  unit!: string;
+
+  @Field(() => DecimalScalar, { description: 'Greater than 0, at most two decimals' })
+  totalAmount!: string;
+
+  @Field(() => String, { nullable: true, description: 'ISO 4217, default KES' })
+  currency?: string | null;
+
+  @Field(() => String, { nullable: true })
+  deliveryLocation?: string | null;
+
+  @Field(() => Date, { nullable: true })
+  deliveryDeadline?: Date | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  terms?: Record<string, unknown> | null;
+
+  @Field(() => [PartyInput])
+  parties!: PartyInput[];
+}
+
+@InputType()
+export class ConfirmDeliveryInput {
+  @Field(() => ID, { description: 'uuid or code' })
+  contractId!: string;
+
+  @Field(() => DeliveryKind)
+  kind!: DeliveryKind;
+
+  @Field(() => DecimalScalar, { nullable: true })
+  quantity?: string | null;
+
+  @Field(() => String, { nullable: true })
+  note?: string | null;
+}
+
+@InputType()
+export class ReportIssueInput {
+  @Field(() => ID, { description: 'uuid or code' })
+  contractId!: string;
+
+  @Field(() => DisputeReason)
+  reason!: DisputeReason;
+
+  @Field(() => String, { nullable: true })
+  note?: string | null;
+}
+
+@InputType()
+export class ResolveDisputeInput {
+  @Field(() => ID)
+  disputeId!: string;
+
+  @Field(() => DisputeOutcome)
+  outcome!: DisputeOutcome;
+
+  @Field(() => String, { nullable: true })
+  note?: string | null;
+}

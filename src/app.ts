@@ -1,0 +1,46 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { ApolloServer } from '@apollo/server';
+import type { Redis } from 'ioredis';
+import type { GraphQLContext } from '../schema/context';
+import type { Config } from './config';
+import type { Logger } from './common/logger';
+import type { Orm } from './db';
+import type { DomainDeps } from './domain';
+import { graphqlRoute } from './http/graphql';
+import { healthRoute } from './http/health';
+import { requestLog } from './http/request-log';
+
+export interface AppParts {
+  config: Config;
+  logger: Logger;
+  orm: Orm;
+  redis: Redis;
+  apollo: ApolloServer<GraphQLContext>;
+  domainDeps: DomainDeps;
+}
+
+/** Every HTTP route, in one place. */
+export async function createApp(parts: AppParts): Promise<Koa> {
+  const { config, logger, orm, redis, apollo, domainDeps } = parts;
+  const app = new Koa({ proxy: config.TRUST_PROXY });
+  app.silent = true; // errors are logged by the boundary below, once, without leaking to the caller
+  app.use(requestLog(logger));
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 500;
+      if (status >= 500) ctx.state.log.error({ err }, 'unhandled error');
+      ctx.status = status;
+      ctx.body = status >= 500 ? 'Internal server error' : (err as Error).message;
+    }
+  });
+
+  const router = new Router();
+  healthRoute(router, orm, redis);
+  await graphqlRoute(router, apollo, orm, domainDeps);
+
+  app.use(router.routes()).use(router.allowedMethods());
+  return app;
+}

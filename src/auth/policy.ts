@@ -1,0 +1,69 @@
+import { DomainError, notFound } from '../common/errors';
+import type { Contract } from '../contract/contract.entity';
+import { PartyRole } from '../contract/contract.enums';
+import type { Party } from '../contract/party.entity';
+import { actorLabel, type Actor } from './actor';
+
+/**
+ * Who may do what, decided here and nowhere else. Services call these before they act.
+ * A caller who may not see a contract is told it does not exist: we leak nothing.
+ */
+export function requireAuthenticated(actor: Actor): asserts actor is Exclude<Actor, { kind: 'anonymous' }> {
+  if (actor.kind === 'anonymous') throw new DomainError('UNAUTHENTICATED', 'Sign in first: send Authorization: Bearer <token>');
+}
+
+export function requireAdmin(actor: Actor): void {
+  requireAuthenticated(actor);
+  if (actor.kind !== 'admin' && actor.kind !== 'system') throw new DomainError('FORBIDDEN', 'Only an administrator may do this');
+}
+
+/** A filter that limits contract queries to what this actor may see. */
+export function contractScope(actor: Actor): Record<string, unknown> {
+  requireAuthenticated(actor);
+  switch (actor.kind) {
+    case 'admin':
+    case 'system':
+      return {};
+    case 'partner':
+      return { createdBy: actorLabel(actor) };
+    case 'phone':
+      return { parties: { phoneNumber: actor.phone } };
+  }
+}
+
+export function canSee(actor: Actor, contract: Contract): boolean {
+  switch (actor.kind) {
+    case 'admin':
+    case 'system':
+      return true;
+    case 'partner':
+      return contract.createdBy === actorLabel(actor);
+    case 'phone':
+      return contract.parties.getItems().some((p) => p.phoneNumber === actor.phone);
+    default:
+      return false;
+  }
+}
+
+export function assertCanSee(actor: Actor, contract: Contract, ref: string): void {
+  requireAuthenticated(actor);
+  if (!canSee(actor, contract)) throw notFound('Contract', ref);
+}
+
+/** Accepting, confirming delivery and raising a dispute are a party's own acts: only that phone may do them. */
+export function actingParty(actor: Actor, contract: Contract, roles?: PartyRole[]): Party {
+  requireAuthenticated(actor);
+  if (actor.kind !== 'phone') throw new DomainError('FORBIDDEN', 'Only a party to the contract, signed in with their phone, may do this');
+  const party = contract.parties.getItems().find((p) => p.phoneNumber === actor.phone);
+  if (!party) throw notFound('Contract', contract.code);
+  if (roles && !roles.includes(party.role))
+    throw new DomainError('FORBIDDEN', `Only the ${roles.map((r) => r.toLowerCase()).join(' or ')} may do this`);
+  return party;
+}
+
+/** Cancelling or funding: the contract's creator (admin or partner) or one of the given party roles. */
+export function assertManages(actor: Actor, contract: Contract, roles: PartyRole[]): void {
+  assertCanSee(actor, contract, contract.code);
+  if (actor.kind === 'admin' || actor.kind === 'system' || actor.kind === 'partner') return;
+  actingParty(actor, contract, roles);
+}

@@ -1,0 +1,160 @@
+import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
+import { audit } from '../audit/audit.service';
+import { actorLabel, type Actor } from '../auth/actor';
+import { actingParty, assertCanSee, assertManages, contractScope, requireAuthenticated } from '../auth/policy';
+import { CONTRACT_CODE_PATTERN, newContractCode } from '../common/code';
+import { DomainError, invalidTransition, notFound } from '../common/errors';
+import { alreadyDone, changed, type Outcome } from '../common/outcome';
+import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
+import { normalizePhone } from '../common/phone';
+import type { ServiceContext } from '../domain';
+import { notify } from '../outbox/outbox';
+import { Contract } from './contract.entity';
+import { ContractStatus, PartyRole, TRANSITIONS } from './contract.enums';
+import { validateContract, type CreateContractData } from './contract.validation';
+import { Party } from './party.entity';
+
+export interface ContractFilter extends PageArgs {
+  status?: ContractStatus[] | null;
+  phoneNumber?: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class ContractService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async create(actor: Actor, input: CreateContractData): Promise<Contract> {
+    requireAuthenticated(actor);
+    const v = validateContract(input, this.ctx.now(), this.ctx.config.DEFAULT_COUNTRY);
+    if (actor.kind === 'phone' && !v.parties.some((p) => p.phoneNumber === actor.phone))
+      throw new DomainError('FORBIDDEN', 'You can only create contracts you are a party to');
+    return this.ctx.em.transactional(async (em) => {
+      const { parties, ...fields } = v;
+      const contract = em.create(Contract, {
+        ...fields,
+        code: await this.freeCode(em),
+        terms: fields.terms ?? {},
+        createdBy: actorLabel(actor),
+        createdAt: this.ctx.now(),
+        updatedAt: this.ctx.now(),
+      });
+      for (const p of parties) {
+        // Whoever proposes the deal by phone has agreed to it.
+        const acceptedAt = actor.kind === 'phone' && actor.phone === p.phoneNumber ? this.ctx.now() : null;
+        contract.parties.add(em.create(Party, { ...p, contract, acceptedAt }));
+      }
+      audit(em, actor, { contractId: contract.id, subject: 'contract', subjectId: contract.id, action: 'created', to: contract.status });
+      notify(em, 'contract.created', contract.id);
+      return contract;
+    });
+  }
+
+  async get(actor: Actor, ref: string): Promise<Contract> {
+    requireAuthenticated(actor);
+    const contract = await this.ctx.em.findOne(Contract, this.refWhere(ref), { populate: ['parties'] });
+    if (!contract) throw notFound('Contract', ref);
+    assertCanSee(actor, contract, ref);
+    return contract;
+  }
+
+  async list(actor: Actor, filter: ContractFilter): Promise<Page<Contract>> {
+    const size = pageSize(filter.first);
+    const where: FilterQuery<Contract> = { $and: [contractScope(actor)] };
+    if (filter.status?.length) where.$and!.push({ status: { $in: filter.status } });
+    if (filter.phoneNumber)
+      where.$and!.push({ parties: { phoneNumber: normalizePhone(filter.phoneNumber, this.ctx.config.DEFAULT_COUNTRY) } });
+    const [rows, total] = await Promise.all([
+      this.ctx.em.find(Contract, { $and: [where, afterCursor(decodeCursor(filter.after))] }, {
+        orderBy: { createdAt: 'desc', id: 'desc' },
+        limit: size + 1,
+      }),
+      this.ctx.em.count(Contract, where),
+    ]);
+    return toPage(rows, size, total);
+  }
+
+  async accept(actor: Actor, ref: string): Promise<Outcome<Contract>> {
+    return this.ctx.em.transactional(async (em) => {
+      const contract = await this.lock(em, actor, ref);
+      const party = actingParty(actor, contract);
+      if (party.acceptedAt) return alreadyDone(contract, `You already accepted contract ${contract.code}`);
+      if (contract.status !== ContractStatus.PENDING)
+        throw new DomainError('INVALID_TRANSITION', `Contract ${contract.code} is ${contract.status} and can no longer be accepted`);
+      party.acceptedAt = this.ctx.now();
+      audit(em, actor, { contractId: contract.id, subject: 'party', subjectId: party.id, action: 'accepted' });
+      notify(em, 'contract.accepted', party.id, { contractId: contract.id });
+      if (contract.parties.getItems().every((p) => p.acceptedAt)) this.transition(em, actor, contract, ContractStatus.CONFIRMED);
+      return changed(contract);
+    });
+  }
+
+  async cancel(actor: Actor, ref: string, reason?: string | null): Promise<Outcome<Contract>> {
+    return this.ctx.em.transactional(async (em) => {
+      const contract = await this.lock(em, actor, ref);
+      assertManages(actor, contract, [PartyRole.BUYER, PartyRole.SELLER]);
+      if (contract.status === ContractStatus.CANCELLED) return alreadyDone(contract, `Contract ${contract.code} is already cancelled`);
+      this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason: reason?.slice(0, 280) ?? null });
+      notify(em, 'contract.cancelled', contract.id);
+      return changed(contract);
+    });
+  }
+
+  /** PENDING contracts whose delivery deadline passed unaccepted. Each in its own transaction. */
+  async expireOverdue(actor: Actor, limit = 200): Promise<number> {
+    const due = await this.ctx.em.find(
+      Contract,
+      { status: ContractStatus.PENDING, deliveryDeadline: { $lt: this.ctx.now() } },
+      { fields: ['id'], limit },
+    );
+    let expired = 0;
+    for (const { id } of due) {
+      await this.ctx.em.transactional(async (em) => {
+        const c = await this.lock(em, actor, id);
+        if (c.status !== ContractStatus.PENDING) return; // accepted or cancelled meanwhile
+        this.transition(em, actor, c, ContractStatus.EXPIRED);
+        expired++;
+      });
+    }
+    return expired;
+  }
+
+  /** The only place a contract's status changes. */
+  transition(em: EntityManager, actor: Actor, contract: Contract, to: ContractStatus, details: Record<string, unknown> = {}): void {
+    const from = contract.status;
+    if (!TRANSITIONS[from].includes(to)) throw invalidTransition(from, to);
+    contract.status = to;
+    contract.updatedAt = this.ctx.now();
+    audit(em, actor, { contractId: contract.id, subject: 'contract', subjectId: contract.id, action: 'status', from, to, details });
+  }
+
+  /** Row lock (SELECT ... FOR UPDATE) for the rest of the transaction: concurrent commands queue up. */
+  async lock(em: EntityManager, actor: Actor, ref: string): Promise<Contract> {
+    requireAuthenticated(actor);
+    const contract = await em.findOne(Contract, this.refWhere(ref), { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!contract) throw notFound('Contract', ref);
+    await em.populate(contract, ['parties'], { refresh: true });
+    assertCanSee(actor, contract, ref);
+    return contract;
+  }
+
+  async partiesOf(contractIds: readonly string[]): Promise<Party[]> {
+    return this.ctx.em.find(Party, { contract: { $in: [...contractIds] } }, { orderBy: { role: 'asc', id: 'asc' } });
+  }
+
+  private refWhere(ref: string): FilterQuery<Contract> {
+    const trimmed = (ref ?? '').trim();
+    if (UUID.test(trimmed)) return { id: trimmed.toLowerCase() };
+    const code = trimmed.toUpperCase();
+    if (CONTRACT_CODE_PATTERN.test(code)) return { code };
+    throw notFound('Contract', trimmed.slice(0, 40));
+  }
+
+  private async freeCode(em: EntityManager): Promise<string> {
+    for (let i = 0; i < 5; i++) {
+      const code = newContractCode();
+      if (!(await em.count(Contract, { code }))) return code;
+    }
+    throw new DomainError('CONFLICT', 'Could not allocate a contract code; try again');
+  }
+}

@@ -1,0 +1,58 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { OutboxMessage } from './outbox-message.entity';
+
+/** Queue names and the jobs each carries. Payloads hold ids, never personal data. */
+export const QUEUES = {
+  payments: 'payments',
+  notifications: 'notifications',
+  housekeeping: 'housekeeping',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** Domain events that produce an SMS; the notifications worker picks recipients and words. */
+export type NotificationEvent =
+  | 'contract.created'
+  | 'contract.accepted'
+  | 'contract.active'
+  | 'contract.cancelled'
+  | 'delivery.reported'
+  | 'delivery.partial'
+  | 'delivery.accepted'
+  | 'deposit.failed'
+  | 'payment.released'
+  | 'payment.refunded'
+  | 'payment.failed'
+  | 'dispute.raised'
+  | 'dispute.resolved';
+
+export interface OutboxJob {
+  queue: QueueName;
+  name: string;
+  /** Deterministic: the same decision always yields the same id, so BullMQ adds it once. */
+  jobId: string;
+  data: Record<string, unknown>;
+  delayMs?: number;
+}
+
+/** Written in the caller's transaction: the job exists if and only if the decision committed. */
+export function enqueue(em: EntityManager, job: OutboxJob): void {
+  em.persist(
+    em.create(OutboxMessage, {
+      queue: job.queue,
+      name: job.name,
+      jobId: job.jobId,
+      data: job.data,
+      delayMs: job.delayMs ?? 0,
+      createdAt: new Date(),
+    }),
+  );
+}
+
+export function notify(em: EntityManager, event: NotificationEvent, subjectId: string, data: Record<string, unknown> = {}): void {
+  enqueue(em, {
+    queue: QUEUES.notifications,
+    name: event,
+    jobId: `${event}-${subjectId}`,
+    data: { event, subjectId, ...data },
+  });
+}

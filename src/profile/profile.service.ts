@@ -1,0 +1,26 @@
+import type { Actor } from '../auth/actor';
+import { requireAuthenticated } from '../auth/policy';
+import { DomainError } from '../common/errors';
+import type { ServiceContext } from '../domain';
+import { Language, Profile } from './profile.entity';
+
+export class ProfileService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async viewer(actor: Actor): Promise<{ phoneNumber: string | null; language: Language }> {
+    requireAuthenticated(actor);
+    if (actor.kind !== 'phone') return { phoneNumber: null, language: Language.EN };
+    return { phoneNumber: actor.phone, language: await this.language(actor.phone) };
+  }
+
+  async language(phoneNumber: string): Promise<Language> {
+    const profile = await this.ctx.em.findOne(Profile, { phoneNumber });
+    return profile?.language ?? Language.EN;
+  }
+
+  async setLanguage(actor: Actor, language: Language): Promise<{ phoneNumber: string; language: Language }> {
+    if (actor.kind !== 'phone') throw new DomainError('FORBIDDEN', 'Language is a setting of a phone user');
+    await this.ctx.em.upsert(Profile, { phoneNumber: actor.phone, language, updatedAt: this.ctx.now() });
+    return { phoneNumber: actor.phone, language };
+  }
+}

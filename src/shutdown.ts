@@ -1,0 +1,20 @@
+import type { Running } from './start';
+
+/**
+ * Shutdown, in order: stop taking HTTP requests and let those in flight finish, stop the workers
+ * (active jobs finish), stop Apollo, then close the ORM and Redis that everything above used.
+ */
+export async function stop(running: Running, graceMs = 10_000): Promise<void> {
+  const { server, apollo, orm, redis, logger } = running;
+  if (server) {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+    await closed;
+    clearTimeout(timer);
+  }
+  await apollo.stop();
+  await orm.close(true);
+  await redis.quit().catch(() => redis.disconnect());
+  logger.info('stopped');
+}
