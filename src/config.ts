@@ -22,6 +22,8 @@ const schema = z
     HOST: z.string().default('0.0.0.0'),
     DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/voicepact'),
     REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    /** Key prefix for queues and rate limits: lets deployments (and test files) share one Redis. */
+    REDIS_PREFIX: z.string().regex(/^[\w-]{1,40}$/).default('voicepact'),
     ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: bool.default(false),

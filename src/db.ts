@@ -22,6 +22,7 @@ export function ormOptions(databaseUrl: string): Options {
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true, // applied migrations are logged once by openDatabase, as JSON
     },
     // Every unit of work forks its own EntityManager; touching the global one is a bug.
     allowGlobalContext: false,
