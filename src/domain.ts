@@ -5,6 +5,7 @@ import type { SmsSender } from './notification/sms.port';
 import { ContractService } from './contract/contract.service';
 import { DeliveryService } from './delivery/delivery.service';
 import { PaymentService } from './payment/payment.service';
+import { SettlementService } from './payment/settlement.service';
 import { DisputeService } from './dispute/dispute.service';
 import { AuthService } from './auth/auth.service';
 import { ProfileService } from './profile/profile.service';
@@ -28,6 +29,7 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
     em,
     contracts,
     payments,
+    settlement: new SettlementService(ctx, contracts, payments),
     deliveries: new DeliveryService(ctx, contracts, payments),
     disputes: new DisputeService(ctx, contracts, payments),
     auth: new AuthService(ctx),
