@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Router } from '@koa/router';
+import Router from '@koa/router';
 
 /**
  * The browser USSD simulator: a feature phone page that calls POST /api/v1/ussd/ the way Africa's Talking does.
