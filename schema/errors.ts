@@ -18,8 +18,6 @@ const PUBLIC_CODE: Record<ErrorCode, string> = {
   PROVIDER_ERROR: 'PROVIDER_ERROR',
 };
 
-/** Codes graphql-js and Apollo produce themselves for bad requests; they are safe to show as they are. */
-const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'QUERY_TOO_COMPLEX']);
 
 export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -31,9 +29,10 @@ export function formatError(logger: Logger) {
         extensions: { code: PUBLIC_CODE[original.code], ...(original.code.endsWith('_NOT_FOUND') ? { reason: original.code } : {}), ...(original.details ?? {}) },
       };
     }
+    // GraphQLErrors are made on purpose (bad query, bad variables, limits, authentication): safe to show.
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && REQUEST_CODES.has(code) && !(original instanceof Error && !(original instanceof GraphQLError))) {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    if (original instanceof GraphQLError && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { ...formatted.extensions, code } };
     }
     // Anything else is our fault: log it whole, show nothing of it (no SQL, no stack).
     logger.error({ err: original, path: formatted.path }, 'unexpected GraphQL error');

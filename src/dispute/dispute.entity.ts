@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { Contract } from '../contract/contract.entity';
 
@@ -21,6 +21,7 @@ export enum DisputeOutcome {
 }
 
 @Entity({ tableName: 'disputes' })
+@Unique({ name: 'disputes_one_open_per_contract', expression: `create unique index "disputes_one_open_per_contract" on "disputes" ("contract_id") where "status" = 'OPEN'` })
 export class Dispute {
   [OptionalProps]?: 'status' | 'createdAt';
 

@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { Contract } from '../contract/contract.entity';
 
@@ -15,6 +15,7 @@ export enum PaymentStatus {
  * RELEASED to the seller or REFUNDED to the buyer. A failed deposit is FAILED and a new one may start.
  */
 @Entity({ tableName: 'payments' })
+@Unique({ name: 'payments_one_open_per_contract', expression: `create unique index "payments_one_open_per_contract" on "payments" ("contract_id") where "status" in ('PENDING', 'LOCKED')` })
 export class Payment {
   [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
 

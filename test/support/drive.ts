@@ -1,0 +1,21 @@
+import { systemActor } from '../../src/auth/actor';
+import { createDomain } from '../../src/domain';
+import type { TestApp } from './app';
+import { ADMIN_KEY } from './app';
+
+/** The domain services over a fresh fork, as a job would use them. */
+export const domainOf = (app: TestApp) => createDomain(app.running.orm.em.fork(), app.running.domainDeps);
+
+/**
+ * Funds the escrow the way production does: fundEscrow, then the provider's success event through
+ * the same settlement path a real callback takes.
+ */
+export async function fundAndLock(app: TestApp, contractId: string): Promise<string> {
+  const res = await app.gql('mutation($id: ID!) { fundEscrow(contractId: $id) { id status } }', { id: contractId }, ADMIN_KEY);
+  if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
+  const paymentId = res.body.data.fundEscrow.id as string;
+  await domainOf(app).settlement.settleDeposit(paymentId, { state: 'SUCCEEDED', receipt: `RCPT${paymentId.slice(0, 6)}` });
+  return paymentId;
+}
+
+export const system = systemActor('test');
