@@ -13,7 +13,7 @@ export interface TestApp {
   url: string;
   databaseUrl: string;
   /** POST /graphql; returns the parsed body and the HTTP status. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; body: { data?: T; errors?: any[]; extensions?: any } }>;
+  gql(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
