@@ -1,0 +1,30 @@
+// npm run partner:create -- "Partner name": prints a new partner API key, once. Only its hash is stored.
+import 'reflect-metadata';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/common/logger';
+import { openDatabase } from '../src/db';
+import { createDomain } from '../src/domain';
+import { DevSmsSender } from '../src/notification/dev-sms.sender';
+
+async function main(): Promise<void> {
+  const name = process.argv.slice(2).join(' ').trim();
+  if (!name) {
+    console.error('Usage: npm run partner:create -- "Partner name"');
+    process.exit(2);
+  }
+  const config = loadConfig();
+  const logger = createLogger('warn');
+  const orm = await openDatabase(config.DATABASE_URL, logger);
+  try {
+    const domain = createDomain(orm.em.fork(), { config, logger, sms: new DevSmsSender(logger) });
+    const { partner, apiKey } = await domain.auth.createPartner(name);
+    console.log(`Partner "${partner.name}" created (id ${partner.id}).\nAPI key (shown once, store it now):\n\n  ${apiKey}\n`);
+  } finally {
+    await orm.close(true);
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
