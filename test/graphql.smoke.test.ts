@@ -18,3 +18,14 @@ test('the admin creates a PENDING contract with a short code and the exact decim
   const res = await app.gql(`{ contract(id: "${c.code}") { id } }`, {}, ADMIN_KEY);
   expect(res.body.data.contract.id).toBe(c.id);
 });
+
+test('health answers 503 and names Redis when Redis is down', async () => {
+  const broken = await startTestApp('health', { REDIS_URL: 'redis://127.0.0.1:1' });
+  try {
+    const res = await fetch(`${broken.url}/health`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'degraded', database: 'up', redis: 'down' });
+  } finally {
+    await broken.close();
+  }
+});
