@@ -7,6 +7,9 @@ import type { Config } from './config';
 import type { Logger } from './common/logger';
 import type { Orm } from './db';
 import type { DomainDeps } from './domain';
+import { simulatorRoutes } from '../adapters/simulator/simulator.routes';
+import { demoPhones } from './demo/demo.seed';
+import { requireAdminKey } from './http/admin-auth';
 import { graphqlRoute } from './http/graphql';
 import { healthRoute } from './http/health';
 import { requestLog } from './http/request-log';
@@ -40,6 +43,14 @@ export async function createApp(parts: AppParts): Promise<Koa> {
   const router = new Router();
   healthRoute(router, orm, redis);
   await graphqlRoute(router, apollo, orm, domainDeps);
+
+  // The phone simulator: open in development, an operator's tool (admin key) in production.
+  const simulator = simulatorRoutes({ demoPhones: () => demoPhones(orm) });
+  if (config.NODE_ENV === 'production') {
+    const guard = requireAdminKey(config.ADMIN_API_KEY);
+    app.use((ctx, next) => (ctx.path === '/simulator' || ctx.path.startsWith('/simulator/') ? guard(ctx, next) : next()));
+  }
+  app.use(simulator.routes()).use(simulator.allowedMethods());
 
   app.use(router.routes()).use(router.allowedMethods());
   return app;

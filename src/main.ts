@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './common/logger';
+import { describeDemoPhones, seedDemo } from './demo/demo.seed';
 import { stop } from './shutdown';
 import { start, type Role } from './start';
 
@@ -24,6 +25,11 @@ async function main(): Promise<void> {
   if (running.server) {
     logger.info({ graphql: `${base}/graphql`, health: `${base}/health`, ussd: `${base}/api/v1/ussd/` }, `VoicePact listening on ${base}`);
     console.log(`\nVoicePact is up (${role}).\n  GraphQL:   ${base}/graphql\n  Health:    ${base}/health\n  USSD:      ${base}/api/v1/ussd/\n`);
+  }
+  if (config.DEMO && running.server) {
+    const { created } = await seedDemo(running.orm, running.domainDeps);
+    console.log(`  ${created ? `Seeded ${created} demo contracts.` : 'Demo data already present.'} Simulator: ${base}/simulator\n`);
+    console.log(describeDemoPhones());
   }
   if (config.adminKeyGenerated) console.log(`  Admin key for this run (set ADMIN_API_KEY to keep one): ${config.ADMIN_API_KEY}\n`);
 
