@@ -13,6 +13,10 @@ import { requireAdminKey } from './http/admin-auth';
 import { graphqlRoute } from './http/graphql';
 import { healthRoute } from './http/health';
 import { requestLog } from './http/request-log';
+import { jobDashboard } from './http/job-dashboard';
+import { mpesaCallbackRoutes } from '../adapters/payments/mpesa-callback.routes';
+import type { ProviderEventSink } from '../adapters/payments/provider-events';
+import type { Queue } from 'bullmq';
 
 export interface AppParts {
   config: Config;
@@ -21,11 +25,14 @@ export interface AppParts {
   redis: Redis;
   apollo: ApolloServer<GraphQLContext>;
   domainDeps: DomainDeps;
+  /** Issue 4: the queues shown by the job dashboard, and where provider callbacks go. */
+  queues: Queue[];
+  providerEvents: ProviderEventSink;
 }
 
 /** Every HTTP route, in one place. */
 export async function createApp(parts: AppParts): Promise<Koa> {
-  const { config, logger, orm, redis, apollo, domainDeps } = parts;
+  const { config, logger, orm, redis, apollo, domainDeps, queues, providerEvents } = parts;
   const app = new Koa({ proxy: config.TRUST_PROXY });
   app.silent = true; // errors are logged by the boundary below, once, without leaking to the caller
   app.use(requestLog(logger));
@@ -43,6 +50,8 @@ export async function createApp(parts: AppParts): Promise<Koa> {
   const router = new Router();
   healthRoute(router, orm, redis);
   await graphqlRoute(router, apollo, orm, domainDeps);
+  mpesaCallbackRoutes(router, config, logger, providerEvents);
+  app.use(jobDashboard(queues, config.ADMIN_API_KEY));
 
   // The phone simulator: open in development, an operator's tool (admin key) in production.
   const simulator = simulatorRoutes({ demoPhones: () => demoPhones(orm) });

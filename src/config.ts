@@ -61,8 +61,30 @@ const schema = z
     AT_SMS_SENDER_ID: z.string().optional(),
     AT_BASE_URL: z.url().optional(),
     DEMO: bool.default(false),
+    // Workers (issue 4)
+    /** The USSD code texts tell people to dial. */
+    USSD_SERVICE_CODE: z.string().regex(/^\*[0-9*]+#$/, 'must look like *384*1234#').default('*384*1234#'),
+    JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+    /** First retry delay; each further retry doubles it (10 attempts from 5 s span about 40 minutes). */
+    JOB_BACKOFF_MS: int(5000),
+    /** BullMQ lock: a job whose worker died is picked up again after about this long. */
+    JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+    OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+    /** Per HTTP call to M-Pesa. */
+    PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /**
+     * A payout sent this long ago with no answer is "in doubt": the provider is asked before anything is
+     * sent again. Must be well above PROVIDER_TIMEOUT_MS so an attempt still in flight is never doubled.
+     */
+    PAYOUT_IN_DOUBT_SECONDS: z.coerce.number().positive().default(60),
+    /** Support is alerted (once) about a payout still unresolved after this long. */
+    PAYOUT_ALERT_AFTER_MINUTES: z.coerce.number().positive().default(60),
+    RECONCILE_EVERY_SECONDS: z.coerce.number().positive().default(300),
+    SESSION_CLEANUP_EVERY_SECONDS: z.coerce.number().positive().default(60),
   })
   .superRefine((env, ctx) => {
+    if (env.PAYOUT_IN_DOUBT_SECONDS * 1000 < 2 * env.PROVIDER_TIMEOUT_MS)
+      ctx.addIssue({ code: 'custom', path: ['PAYOUT_IN_DOUBT_SECONDS'], message: 'must be at least twice PROVIDER_TIMEOUT_MS, or a payout still in flight could be sent twice' });
     if (env.NODE_ENV !== 'production') return;
     if (!env.ADMIN_API_KEY) ctx.addIssue({ code: 'custom', path: ['ADMIN_API_KEY'], message: 'is required in production' });
     if (env.PAYMENT_PROVIDER !== 'mpesa')

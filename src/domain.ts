@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from './config';
 import type { Logger } from './common/logger';
 import type { SmsSender } from './notification/sms.port';
+import type { PaymentProvider } from './payment/payment.provider';
 import { ContractService } from './contract/contract.service';
 import { DeliveryService } from './delivery/delivery.service';
 import { PaymentService } from './payment/payment.service';
@@ -9,11 +10,18 @@ import { SettlementService } from './payment/settlement.service';
 import { DisputeService } from './dispute/dispute.service';
 import { AuthService } from './auth/auth.service';
 import { ProfileService } from './profile/profile.service';
+import { DepositService } from './payment/deposit.service';
+import { PayoutService } from './payment/payout.service';
+import { ProviderInbox } from './payment/provider-inbox.service';
+import { NotificationService } from './notification/notification.service';
+import { HousekeepingService } from './housekeeping/housekeeping.service';
 
 export interface DomainDeps {
   config: Config;
   logger: Logger;
   sms: SmsSender;
+  /** Where money moves (M-Pesa or the sandbox). Only the workers and the callback routes use it. */
+  provider?: PaymentProvider;
   now?: () => Date;
 }
 
@@ -25,15 +33,25 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
   const ctx = { em, ...deps, now: deps.now ?? (() => new Date()) };
   const contracts = new ContractService(ctx);
   const payments = new PaymentService(ctx, contracts);
+  const settlement = new SettlementService(ctx, contracts, payments);
+  const payouts = new PayoutService(ctx, settlement);
+  const deliveries = new DeliveryService(ctx, contracts, payments);
+  const profiles = new ProfileService(ctx);
   return {
     em,
     contracts,
     payments,
-    settlement: new SettlementService(ctx, contracts, payments),
-    deliveries: new DeliveryService(ctx, contracts, payments),
+    settlement,
+    deliveries,
     disputes: new DisputeService(ctx, contracts, payments),
     auth: new AuthService(ctx),
-    profiles: new ProfileService(ctx),
+    profiles,
+    // Issue 4: what the workers and the provider callbacks run.
+    deposits: new DepositService(ctx, settlement),
+    payouts,
+    inbox: new ProviderInbox(ctx, settlement, payouts),
+    notifications: new NotificationService(ctx, profiles),
+    housekeeping: new HousekeepingService(ctx, contracts, deliveries),
   };
 }
 

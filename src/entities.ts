@@ -10,8 +10,9 @@ import { AuthSession } from './auth/auth-session.entity';
 import { Profile } from './profile/profile.entity';
 import { UssdSession } from './ussd/ussd-session.entity';
 import { OutboxMessage } from './outbox/outbox-message.entity';
+import { ProviderCallback } from './payment/provider-callback.entity';
 
 export const entities = [
   Contract, Party, Delivery, Payment, Dispute, AuditEvent,
-  Partner, LoginCode, AuthSession, Profile, UssdSession, OutboxMessage,
+  Partner, LoginCode, AuthSession, Profile, UssdSession, OutboxMessage, ProviderCallback,
 ];

@@ -5,7 +5,7 @@ import type { Running } from './start';
  * (active jobs finish), stop Apollo, then close the ORM and Redis that everything above used.
  */
 export async function stop(running: Running, graceMs = 10_000): Promise<void> {
-  const { server, apollo, orm, redis, logger } = running;
+  const { server, apollo, orm, redis, logger, workers, background, queues, queueConnection, provider } = running;
   if (server) {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -13,8 +13,13 @@ export async function stop(running: Running, graceMs = 10_000): Promise<void> {
     await closed;
     clearTimeout(timer);
   }
+  await background.drain(graceMs); // callbacks already acknowledged: finish applying them
+  await workers?.close(); // stops taking jobs; active ones finish
+  provider.close?.(); // sandbox: pending settlements are dropped (reconciliation asks again later)
   await apollo.stop();
   await orm.close(true);
+  await queues.close();
+  await queueConnection.quit().catch(() => queueConnection.disconnect());
   await redis.quit().catch(() => redis.disconnect());
   logger.info('stopped');
 }

@@ -7,17 +7,29 @@ import type { Config } from './config';
 import type { Logger } from './common/logger';
 import { openDatabase } from './db';
 import type { DomainDeps } from './domain';
-import { DevSmsSender } from './notification/dev-sms.sender';
 import { createRedis } from './redis';
+import { BackgroundTasks } from './common/background';
+import { createPaymentProvider } from '../adapters/payments/provider.factory';
+import { providerEventSink } from '../adapters/payments/provider-events';
+import { createSmsSender } from '../adapters/payments/sms.factory';
+import { startWorkers } from '../workers';
+import { createQueues } from '../workers/queues';
 
 export type Role = 'all' | 'api' | 'worker';
 
-/** Start-up, in order: database (migrated), Redis, schema and Apollo, HTTP. */
+/** Start-up, in order: database (migrated), Redis, providers and queues, schema and Apollo, HTTP, workers. */
 export async function start(config: Config, logger: Logger, role: Role = 'all') {
   const orm = await openDatabase(config.DATABASE_URL, logger);
   const redis = createRedis(config.REDIS_URL, 'app', logger);
-  const sms = new DevSmsSender(logger);
-  const domainDeps: DomainDeps = { config, logger, sms };
+  const sms = createSmsSender(config, logger);
+  // Provider events (sandbox settlements, M-Pesa callbacks) are applied after the answer: drained at shutdown.
+  const background = new BackgroundTasks(logger);
+  const providerEvents = providerEventSink(orm, () => domainDeps, background);
+  const provider = createPaymentProvider(config, logger, (event) => providerEvents.receive('sandbox', event, event).then(() => undefined));
+  const domainDeps: DomainDeps = { config, logger, sms, provider };
+  // Producer side of BullMQ (outbox relay, schedulers, dashboard): fails fast while Redis is away.
+  const queueConnection = createRedis(config.REDIS_URL, 'queues', logger);
+  const queues = createQueues(queueConnection, config, logger);
 
   const schema = buildVoicePactSchema();
   const apollo = createApolloServer(schema, config, logger);
@@ -25,13 +37,15 @@ export async function start(config: Config, logger: Logger, role: Role = 'all') 
 
   let server: http.Server | null = null;
   if (role !== 'worker') {
-    const app = await createApp({ config, logger, orm, redis, apollo, domainDeps });
+    const app = await createApp({ config, logger, orm, redis, apollo, domainDeps, queues: queues.all, providerEvents });
     server = http.createServer(app.callback());
     server.keepAliveTimeout = 65_000; // longer than a load balancer's idle timeout
     await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(config.PORT, config.HOST, resolve));
   }
+  // `npm start` runs both; --role=api and --role=worker run them apart (workers scale on their own machines).
+  const workers = role !== 'api' ? await startWorkers({ config, logger, orm, domainDeps, queues }) : null;
   const port = server ? (server.address() as AddressInfo).port : null;
-  return { config, logger, orm, redis, apollo, schema, server, port, sms, domainDeps };
+  return { config, logger, orm, redis, apollo, schema, server, port, sms, domainDeps, provider, queues, queueConnection, workers, background };
 }
 
 export type Running = Awaited<ReturnType<typeof start>>;

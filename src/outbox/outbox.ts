@@ -23,7 +23,10 @@ export type NotificationEvent =
   | 'payment.refunded'
   | 'payment.failed'
   | 'dispute.raised'
-  | 'dispute.resolved';
+  | 'dispute.resolved'
+  // Support alerts (issue 4): a payout the provider has not settled in time, money we received but cannot match.
+  | 'payment.stuck'
+  | 'deposit.unmatched';
 
 export interface OutboxJob {
   queue: QueueName;

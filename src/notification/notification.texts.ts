@@ -1,0 +1,89 @@
+import { Language } from '../profile/profile.entity';
+import { gsm7Length, SMS_LIMIT, toGsm7, truncateGsm7 } from './gsm7';
+
+/** Every text a party can receive, in each language. `{name}` slots are filled from TextVars. */
+const TEXTS = {
+  created: {
+    EN: 'VoicePact {code}: you are {role} for {qty} {unit} {product}, {money}. To accept, dial {ussd} and choose {code}.',
+    SW: 'VoicePact {code}: wewe ni {role} wa {qty} {unit} {product}, {money}. Kukubali, piga {ussd} uchague {code}.',
+  },
+  active: {
+    EN: 'VoicePact {code}: {money} is now held in escrow. Seller: deliver. Buyer: when goods arrive, confirm on {ussd}.',
+    SW: 'VoicePact {code}: {money} sasa imehifadhiwa. Muuzaji: peleka bidhaa. Mnunuzi: ukipokea, thibitisha kwa {ussd}.',
+  },
+  deliveryReported: {
+    EN: 'VoicePact {code}: the seller says {product} was delivered. Dial {ussd} to confirm or report a problem, else payment is released {releaseAt}.',
+    SW: 'VoicePact {code}: muuzaji anasema {product} imefika. Piga {ussd} kuthibitisha au kuripoti tatizo, la sivyo malipo yatatolewa {releaseAt}.',
+  },
+  releasedSeller: { EN: 'VoicePact {code}: {money} has been paid to your M-Pesa.', SW: 'VoicePact {code}: {money} imelipwa kwa M-Pesa yako.' },
+  releasedBuyer: {
+    EN: 'VoicePact {code}: {money} has been released to the seller. Thank you.',
+    SW: 'VoicePact {code}: {money} imelipwa kwa muuzaji. Asante.',
+  },
+  refundedBuyer: { EN: 'VoicePact {code}: {money} has been refunded to your M-Pesa.', SW: 'VoicePact {code}: {money} imerudishwa kwa M-Pesa yako.' },
+  refundedSeller: {
+    EN: 'VoicePact {code}: the escrow of {money} was refunded to the buyer.',
+    SW: 'VoicePact {code}: {money} imerudishwa kwa mnunuzi.',
+  },
+  disputeRaised: {
+    EN: 'VoicePact {code}: the {role} reported a problem ({reason}). Payment is on hold until support resolves it. Help: {support}',
+    SW: 'VoicePact {code}: {role} ameripoti tatizo ({reason}). Malipo yamesimamishwa hadi yatatuliwe. Msaada: {support}',
+  },
+  depositFailed: {
+    EN: 'VoicePact {code}: your deposit did not go through ({reason}). To try again, dial {ussd} and choose {code}.',
+    SW: 'VoicePact {code}: malipo yako hayakufanikiwa ({reason}). Kujaribu tena, piga {ussd} uchague {code}.',
+  },
+  payoutDelayed: {
+    EN: 'VoicePact {code}: the payment of {money} is delayed. Support will contact you. Help: {support}',
+    SW: 'VoicePact {code}: malipo ya {money} yamechelewa. Huduma kwa wateja watakupigia. Msaada: {support}',
+  },
+  cancelled: { EN: 'VoicePact {code}: the contract for {product} was cancelled.', SW: 'VoicePact {code}: mkataba wa {product} umesitishwa.' },
+  disputeResolved: { EN: 'VoicePact {code}: the dispute is resolved: {outcome}.', SW: 'VoicePact {code}: mgogoro umetatuliwa: {outcome}.' },
+} satisfies Record<string, Record<Language, string>>;
+
+/** Support reads English. */
+const ALERTS = {
+  disputeRaised: 'VoicePact ALERT {code}: dispute ({reason}) raised by the {role}. Escrow {money}.',
+  payoutFailed: 'VoicePact ALERT {code}: {kind} of {money} FAILED: {reason}',
+  payoutStuck: 'VoicePact ALERT {code}: {kind} of {money} unresolved ({reason}). Check M-Pesa ref {ref}.',
+  depositUnmatched: 'VoicePact ALERT: deposit {ref} of {money} received but no open payment holds it ({code}). Refund or reconcile.',
+};
+
+export type TextKey = keyof typeof TEXTS;
+export type AlertKey = keyof typeof ALERTS;
+export type TextVars = Partial<Record<'code' | 'role' | 'qty' | 'unit' | 'product' | 'money' | 'ussd' | 'releaseAt' | 'reason' | 'support' | 'outcome' | 'kind' | 'ref', string>>;
+
+const WORDS: Record<string, Record<Language, string>> = {
+  BUYER: { EN: 'buyer', SW: 'mnunuzi' },
+  SELLER: { EN: 'seller', SW: 'muuzaji' },
+  MEDIATOR: { EN: 'mediator', SW: 'msuluhishi' },
+  WITNESS: { EN: 'witness', SW: 'shahidi' },
+  NOT_DELIVERED: { EN: 'not delivered', SW: 'haijafika' },
+  POOR_QUALITY: { EN: 'poor quality', SW: 'ubora duni' },
+  WRONG_QUANTITY: { EN: 'wrong quantity', SW: 'kiasi si sahihi' },
+  PAYMENT_PROBLEM: { EN: 'payment problem', SW: 'tatizo la malipo' },
+  OTHER: { EN: 'other', SW: 'mengine' },
+  RELEASE_TO_SELLER: { EN: 'payment released to the seller', SW: 'malipo yamepelekwa kwa muuzaji' },
+  REFUND_TO_BUYER: { EN: 'payment refunded to the buyer', SW: 'malipo yamerudishwa kwa mnunuzi' },
+};
+
+/** An enum value (role, dispute reason, outcome) in words. */
+export const word = (value: string, lang: Language): string => WORDS[value]?.[lang] ?? value.toLowerCase().replace(/_/g, ' ');
+
+export const text = (key: TextKey, lang: Language, vars: TextVars): string => fit(TEXTS[key][lang] ?? TEXTS[key].EN, vars);
+export const alertText = (key: AlertKey, vars: TextVars): string => fit(ALERTS[key], vars);
+
+/** Fills the template, then shortens the free-text slots (product, then reason) until it is one SMS. */
+function fit(template: string, vars: TextVars): string {
+  const clean: TextVars = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, toGsm7(String(v ?? ''))]));
+  let out = fill(template, clean);
+  for (const slot of ['product', 'reason'] as const) {
+    const over = gsm7Length(out) - SMS_LIMIT;
+    if (over <= 0 || !clean[slot]) continue;
+    clean[slot] = truncateGsm7(clean[slot]!, Math.max(4, gsm7Length(clean[slot]!) - over));
+    out = fill(template, clean);
+  }
+  return truncateGsm7(out, SMS_LIMIT);
+}
+
+const fill = (template: string, vars: TextVars) => template.replace(/\{(\w+)\}/g, (_, k: keyof TextVars) => vars[k] ?? '');

@@ -1,0 +1,61 @@
+import type { Job, Queue } from 'bullmq';
+import type { Config } from '../src/config';
+import type { Logger } from '../src/common/logger';
+import type { Domain } from '../src/domain';
+
+export const HOUSEKEEPING_JOBS = { sessionCleanup: 'session-cleanup', contractExpiry: 'contract-expiry', reconcile: 'reconcile' } as const;
+
+/** Job schedulers (upsert: idempotent, so every worker process may call it at start and now and then after). */
+export async function scheduleHousekeeping(queue: Queue, config: Config): Promise<void> {
+  const every = (seconds: number) => ({ every: Math.max(100, Math.round(seconds * 1000)) });
+  await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.sessionCleanup, every(config.SESSION_CLEANUP_EVERY_SECONDS), { name: HOUSEKEEPING_JOBS.sessionCleanup });
+  await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.contractExpiry, every(config.RECONCILE_EVERY_SECONDS), { name: HOUSEKEEPING_JOBS.contractExpiry });
+  await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.reconcile, every(config.RECONCILE_EVERY_SECONDS), { name: HOUSEKEEPING_JOBS.reconcile });
+}
+
+export function housekeepingProcessor(unitOfWork: () => Domain, config: Config, logger: Logger) {
+  return async (job: Job): Promise<string> => {
+    switch (job.name) {
+      case HOUSEKEEPING_JOBS.sessionCleanup: {
+        const { closed, deleted } = await unitOfWork().housekeeping.cleanupSessions();
+        return `${closed} sessions closed, ${deleted} deleted`;
+      }
+      case HOUSEKEEPING_JOBS.contractExpiry:
+        return `${await unitOfWork().housekeeping.expireContracts()} contracts expired`;
+      case HOUSEKEEPING_JOBS.reconcile:
+        return reconcile(unitOfWork, config, logger);
+      default:
+        return `unknown job ${job.name}: ignored`;
+    }
+  };
+}
+
+/**
+ * The safety net under the jobs: whatever a lost job (a Redis that forgot its data, retries run out) or a lost
+ * callback left behind is driven on by the same idempotent services: payouts with no result are asked about
+ * (and sent when never sent), overdue deposits time out, overdue release windows are applied.
+ */
+async function reconcile(unitOfWork: () => Domain, config: Config, logger: Logger): Promise<string> {
+  const hk = unitOfWork().housekeeping;
+  const alertAfterMs = config.PAYOUT_ALERT_AFTER_MINUTES * 60_000;
+  let payouts = 0;
+  for (const { id, since } of await hk.payoutsToReconcile()) {
+    const domain = unitOfWork();
+    let step: string;
+    try {
+      step = await domain.payouts.executePayout(id);
+    } catch (err) {
+      step = (err as Error).message;
+    }
+    payouts++;
+    const unresolved = step !== 'finished' && step !== 'settled' && step !== 'sent';
+    if (unresolved && Date.now() - since.getTime() > alertAfterMs) await domain.payouts.alertStuck(id, `unresolved since ${since.toISOString()}`);
+  }
+  let deposits = 0;
+  for (const id of await hk.overdueDeposits()) if (await unitOfWork().deposits.expire(id)) deposits++;
+  let releases = 0;
+  for (const id of await hk.overdueReleaseWindows()) if ((await unitOfWork().housekeeping.acceptAfterWindow(id)).changed) releases++;
+  await hk.prune();
+  if (payouts + deposits + releases) logger.info({ payouts, deposits, releases }, 'reconciliation pass');
+  return `${payouts} payouts checked, ${deposits} deposits timed out, ${releases} release windows applied`;
+}

@@ -1,0 +1,78 @@
+import { Worker, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../src/config';
+import type { Logger } from '../src/common/logger';
+import type { Orm } from '../src/db';
+import { createDomain, type DomainDeps } from '../src/domain';
+import { QUEUES, type QueueName } from '../src/outbox/outbox';
+import { createRedis } from '../src/redis';
+import { housekeepingProcessor, scheduleHousekeeping } from './housekeeping.worker';
+import { notificationProcessor } from './notification.worker';
+import { relayOnce } from './outbox.relay';
+import { paymentProcessor } from './payment.worker';
+import { startPoller } from './poller';
+import { throttled, type Queues } from './queues';
+
+export interface WorkerParts {
+  config: Config;
+  logger: Logger;
+  orm: Orm;
+  domainDeps: DomainDeps;
+  queues: Queues;
+}
+
+const RELAY_BATCH = 100;
+
+/**
+ * The BullMQ workers, the outbox relay and the provider-inbox sweep. close() stops taking jobs and waits for the
+ * active ones (BullMQ's graceful close); a job cut off by a crash is picked up again once its lock expires.
+ */
+export async function startWorkers({ config, logger, orm, domainDeps, queues }: WorkerParts): Promise<{ close(): Promise<void> }> {
+  // Each job, sweep and relay pass works in a unit of work of its own: never the global EntityManager.
+  const unitOfWork = () => createDomain(orm.em.fork(), domainDeps);
+  const connections: Redis[] = [];
+  const worker = (name: QueueName, processor: Processor, concurrency: number) => {
+    const connection = createRedis(config.REDIS_URL, `worker:${name}`, logger, 'worker'); // maxRetriesPerRequest: null
+    connections.push(connection);
+    const w = new Worker(name, processor, {
+      connection,
+      prefix: config.REDIS_PREFIX,
+      concurrency,
+      lockDuration: config.JOB_LOCK_MS,
+      stalledInterval: config.JOB_LOCK_MS,
+      maxStalledCount: 2,
+    });
+    w.on('error', throttled(logger, `worker ${name}`));
+    w.on('failed', (job, err) =>
+      logger.warn({ queue: name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }, 'job attempt failed'),
+    );
+    return w;
+  };
+  const workers = [
+    worker(QUEUES.payments, paymentProcessor(unitOfWork, logger), 4),
+    worker(QUEUES.notifications, notificationProcessor(unitOfWork, domainDeps.sms, logger), 4),
+    worker(QUEUES.housekeeping, housekeepingProcessor(unitOfWork, config, logger), 1),
+  ];
+
+  const relay = startPoller('outbox-relay', config.OUTBOX_POLL_MS, logger, async () =>
+    (await relayOnce(orm, queues, logger, RELAY_BATCH)) >= RELAY_BATCH ? 'more' : 'idle',
+  );
+  // Callbacks acknowledged but not applied (a crash, or a reference not committed yet). Needs no Redis.
+  const inbox = startPoller('provider-inbox', 1000, logger, async () => {
+    for (const id of await unitOfWork().inbox.pending()) await unitOfWork().inbox.process(id);
+    return 'idle';
+  });
+  // Re-upserted now and then: a Redis that lost its data gets its schedulers back.
+  const schedule = () => scheduleHousekeeping(queues.housekeeping, config).catch((err: Error) => logger.warn({ err: err.message }, 'could not schedule housekeeping'));
+  void schedule();
+  const rescheduler = setInterval(schedule, 5 * 60_000).unref();
+
+  return {
+    async close() {
+      clearInterval(rescheduler);
+      await Promise.all([relay.stop(), inbox.stop()]);
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
