@@ -8,6 +8,7 @@ import type { Logger } from './common/logger';
 import type { Orm } from './db';
 import type { DomainDeps } from './domain';
 import { simulatorRoutes } from '../adapters/simulator/simulator.routes';
+import { ussdRoutes } from '../adapters/ussd/ussd.routes';
 import { demoPhones } from './demo/demo.seed';
 import { requireAdminKey } from './http/admin-auth';
 import { graphqlRoute } from './http/graphql';
@@ -50,6 +51,7 @@ export async function createApp(parts: AppParts): Promise<Koa> {
   const router = new Router();
   healthRoute(router, orm, redis);
   await graphqlRoute(router, apollo, orm, domainDeps);
+  ussdRoutes(router, parts);
   mpesaCallbackRoutes(router, config, logger, providerEvents);
   app.use(jobDashboard(queues, config.ADMIN_API_KEY));
 

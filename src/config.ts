@@ -38,6 +38,11 @@ const schema = z
     USSD_RATE_LIMIT_PER_MINUTE: int(60),
     USSD_SESSION_TTL_SECONDS: int(300),
     USSD_SESSION_RETENTION_HOURS: int(24),
+    /**
+     * "Continue where you left off" is offered for a session Africa's Talking reported as dropped, or one
+     * silent this long: a session that answered a moment ago is still live (a simulator tab, a load test).
+     */
+    USSD_RESUME_AFTER_SILENCE_SECONDS: int(5),
     SUPPORT_PHONE: z.string().default('0800 720 000'),
     SUPPORT_SMS_CODE: z.string().default('22384'),
     SUPPORT_ALERT_PHONE: z.string().optional(),

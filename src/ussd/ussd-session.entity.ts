@@ -2,6 +2,7 @@ import { Entity, Index, PrimaryKey, Property, OptionalProps } from '@mikro-orm/c
 import { randomUUID } from 'node:crypto';
 
 @Entity({ tableName: 'ussd_sessions' })
+@Index({ properties: ['phoneNumber', 'createdAt'] })
 export class UssdSession {
   [OptionalProps]?: 'currentMenu' | 'context' | 'active' | 'hops' | 'createdAt' | 'updatedAt';
 
@@ -46,6 +47,16 @@ export class UssdSession {
 
   @Property({ type: 'string', length: 200, nullable: true })
   errorMessage?: string | null;
+
+  /** AT's own count of hops and the session's last input, from the end-of-session notification. */
+  @Property({ type: 'integer', nullable: true })
+  reportedHops?: number | null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  reportedInput?: string | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  endedAt?: Date | null;
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();

@@ -1,0 +1,12 @@
+import { Engine } from '../ussd.engine';
+import { contractActions, contractMenus } from './contracts.menu';
+import { deliveryActions, deliveryMenus } from './delivery.menu';
+import { helpActions, helpMenus } from './help.menu';
+import { mainActions, mainMenus } from './main.menu';
+import { paymentMenus } from './payments.menu';
+
+/** Every screen and action of the USSD menu, by name (the names are stored in sessions: keep them stable). */
+export const MENUS = { ...mainMenus, ...contractMenus, ...deliveryMenus, ...paymentMenus, ...helpMenus };
+export const ACTIONS = { ...mainActions, ...contractActions, ...deliveryActions, ...helpActions };
+
+export const createEngine = () => new Engine(MENUS, ACTIONS);

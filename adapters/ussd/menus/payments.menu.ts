@@ -1,0 +1,56 @@
+import { BACK } from '../ussd.engine';
+import { DOCS } from '../ussd.graphql';
+import type { Texts } from '../ussd.texts';
+import type { Menu } from '../ussd.types';
+import { money, PAGE_ITEMS } from './contracts.menu';
+
+/** The caller's payments, newest first, and one payment's details. */
+
+interface PaymentsData {
+  payments: {
+    totalCount: number;
+    nodes: Array<{ id: string; amount: string; currency: string; status: string; createdAt: string; contract: { code: string } }>;
+  };
+}
+
+/** "28 Nov 2026" in Kenya's time (EAT, UTC+3 all year). */
+function day(iso: string, t: Texts): string {
+  const d = new Date(Date.parse(iso) + 3 * 3600_000);
+  return `${d.getUTCDate()} ${t.months[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+}
+
+export const paymentMenus: Record<string, Menu> = {
+  payments: {
+    loads: true,
+    async view(hop, p) {
+      const { t } = hop;
+      const o = Number(p.o ?? 0);
+      const { data } = await hop.gql.run<PaymentsData>(DOCS.payments, { first: Math.min(o + PAGE_ITEMS, 100) });
+      const nodes = data.payments.nodes.slice(o);
+      const back = { key: '0', label: o > 0 ? t.back : t.backToMain, next: BACK };
+      if (!nodes.length) return { body: [t.noPayments], options: [back] };
+      return {
+        body: [t.yourPayments],
+        items: nodes.map((x) => ({
+          label: `${x.contract.code} ${money(x.currency, x.amount)} ${t.paymentShort[x.status] ?? x.status}`,
+          // The details screen shows what this list already holds: it needs no query of its own.
+          next: { go: 'payment', p: { code: x.contract.code, amt: x.amount, cur: x.currency, st: x.status, at: x.createdAt } },
+        })),
+        moreBeyond: o + nodes.length < data.payments.totalCount,
+        options: [back],
+      };
+    },
+  },
+  payment: {
+    view: ({ t }, p) => ({
+      body: [
+        t.paymentDetails,
+        `${t.contract}: ${p.code}`,
+        `${t.amount}: ${money(String(p.cur), String(p.amt))}`,
+        `${t.status}: ${t.paymentLong[String(p.st)] ?? p.st}`,
+        `${t.date}: ${day(String(p.at), t)}`,
+      ],
+      options: [{ key: '0', label: t.back, next: BACK }],
+    }),
+  },
+};

@@ -1,0 +1,70 @@
+import type { ApolloServer } from '@apollo/server';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createContext, type GraphQLContext } from '../../schema/context';
+import type { Actor } from '../../src/auth/actor';
+import { createDomain, type Domain, type DomainDeps } from '../../src/domain';
+
+/**
+ * Every question the menu asks, as operations on our own GraphQL schema. Module constants on purpose:
+ * Apollo keeps parsed and validated documents keyed by their text, so each is parsed and validated once
+ * per process. Selections ask only for what a screen shows.
+ */
+export const DOCS = {
+  viewer: 'query UssdViewer { viewer { language } }',
+  contracts:
+    'query UssdContracts($status: [ContractStatus!], $first: Int) { contracts(status: $status, first: $first) { totalCount nodes { id code product status } } }',
+  contract:
+    'query UssdContract($id: ID!) { contract(id: $id) { id code product totalAmount currency status parties { phoneNumber acceptedAt } } }',
+  payments:
+    'query UssdPayments($first: Int) { payments(first: $first) { totalCount nodes { id amount currency status createdAt contract { code } } } }',
+  accept: 'mutation UssdAccept($id: ID!) { acceptContract(contractId: $id) { id } }',
+  confirm: 'mutation UssdConfirm($input: ConfirmDeliveryInput!) { confirmDelivery(input: $input) { id acceptedAt } }',
+  report: 'mutation UssdReport($input: ReportIssueInput!) { reportIssue(input: $input) { id } }',
+  setLanguage: 'mutation UssdSetLanguage($language: Language!) { setLanguage(language: $language) { language } }',
+} as const;
+
+/** A GraphQL error, by its extensions.code (NOT_FOUND, INVALID_TRANSITION, ...): ussd.errors.ts words it. */
+export class UssdOperationError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UssdOperationError';
+  }
+}
+
+export interface OperationResult<T> {
+  data: T;
+  /** "Already done" notices of idempotent commands (a second acceptance). */
+  notices: string[];
+}
+
+/**
+ * Runs operations in-process as the phone that Africa's Talking gives us. All operations of one hop share
+ * one forked EntityManager (made on first use, so a hop that shows a static screen forks nothing).
+ */
+export class UssdGraphQL {
+  private domain?: Domain;
+
+  constructor(
+    private readonly apollo: ApolloServer<GraphQLContext>,
+    private readonly actor: Actor,
+    private readonly em: () => EntityManager,
+    private readonly deps: DomainDeps,
+  ) {}
+
+  async run<T>(query: string, variables?: Record<string, unknown>): Promise<OperationResult<T>> {
+    this.domain ??= createDomain(this.em(), this.deps);
+    const context = createContext(this.actor, this.domain);
+    const res = await this.apollo.executeOperation({ query, variables }, { contextValue: context });
+    if (res.body.kind !== 'single') throw new Error('unexpected incremental GraphQL result');
+    const { data, errors } = res.body.singleResult;
+    if (errors?.length) {
+      const code = errors[0].extensions?.code;
+      throw new UssdOperationError(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR', errors[0].message);
+    }
+    // Apollo copies the context object shallowly, so the notices array is the one our resolvers filled.
+    return { data: data as T, notices: context.notices };
+  }
+}

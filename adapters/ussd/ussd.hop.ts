@@ -1,0 +1,180 @@
+import type { ApolloServer } from '@apollo/server';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { GraphQLContext } from '../../schema/context';
+import type { Config } from '../../src/config';
+import type { Logger } from '../../src/common/logger';
+import type { Orm } from '../../src/db';
+import type { DomainDeps } from '../../src/domain';
+import { MAIN, NeedsLock, type Engine } from './ussd.engine';
+import { DOCS, UssdGraphQL } from './ussd.graphql';
+import { render, endScreen } from './ussd.renderer';
+import { TEXTS } from './ussd.texts';
+import type { Frame, Hop, Lang } from './ussd.types';
+import type { SessionRow, SessionStore } from './session.store';
+
+/**
+ * One request from Africa's Talking, from the stored session to the stored reply.
+ *
+ * Most hops show a screen: open the session (one statement), maybe one GraphQL query, save it (one
+ * statement, compare-and-set on the last input). A hop that reaches a mutation starts again inside a
+ * transaction holding the session's row lock, runs the mutation on that same transaction and saves the
+ * reply with it: two identical requests queue on the lock, the second finds the first's reply and returns
+ * it, and the effect happens once. The session table, not process memory, is what all instances share.
+ */
+
+export interface HopRequest {
+  sessionId: string;
+  phone: string;
+  text: string;
+}
+
+export type HopOutcome = 'con' | 'end' | 'invalid' | 'replay' | 'timeout' | 'error';
+
+export interface HopAnswer {
+  text: string;
+  outcome: HopOutcome;
+  menu: string;
+  /** Set when this answer ended the session. */
+  session?: { durationMs: number; hops: number };
+}
+
+/** A sessionId that belongs to another phone number: a bad request, not a hop. */
+export class SessionOwnerError extends Error {}
+class DeadlinePassed extends Error {}
+
+/** Inputs replayed in one hop at most: a long odd `text` is an invalid selection, not minutes of work. */
+const MAX_INPUTS = 24;
+/** Screens not worth returning to: the resume offer shows nothing new there. */
+const NOT_RESUMABLE = new Set([MAIN, 'resume', 'partialDone']);
+
+interface Control {
+  timedOut: boolean;
+  lang?: Lang;
+}
+
+export interface HopDeps {
+  config: Config;
+  logger: Logger;
+  orm: Orm;
+  apollo: ApolloServer<GraphQLContext>;
+  domainDeps: DomainDeps;
+  store: SessionStore;
+  engine: Engine;
+}
+
+export class HopRunner {
+  constructor(private readonly d: HopDeps) {}
+
+  /** Never throws (but SessionOwnerError): a fault or the deadline is an END screen, never a 5xx. */
+  async answer(req: HopRequest, log: Logger): Promise<HopAnswer> {
+    const ctl: Control = { timedOut: false };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        ctl.timedOut = true;
+        resolve('timeout');
+      }, this.d.config.USSD_DEADLINE_MS);
+    });
+    const work = this.run(req, ctl);
+    try {
+      const result = await Promise.race([work, deadline]);
+      if (result !== 'timeout') return result;
+      work.catch((err) => err instanceof DeadlinePassed || log.warn({ err }, 'USSD hop failed after its deadline'));
+      log.warn({ deadlineMs: this.d.config.USSD_DEADLINE_MS }, 'USSD hop passed its deadline');
+      return this.unavailable(ctl, 'timeout');
+    } catch (err) {
+      if (err instanceof SessionOwnerError) throw err;
+      log.error({ err }, 'USSD hop failed');
+      return this.unavailable(ctl, 'error');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private unavailable(ctl: Control, outcome: HopOutcome): HopAnswer {
+    return { text: render(endScreen(TEXTS[ctl.lang ?? 'EN'].unavailable)), outcome, menu: 'unavailable' };
+  }
+
+  private async run(req: HopRequest, ctl: Control): Promise<HopAnswer> {
+    try {
+      return await this.unlocked(req, ctl);
+    } catch (err) {
+      if (err instanceof NeedsLock) return this.locked(req, ctl);
+      throw err;
+    }
+  }
+
+  private async unlocked(req: HopRequest, ctl: Control): Promise<HopAnswer> {
+    const em = this.d.orm.em.fork();
+    const { current, fresh, previous } = await this.d.store.open(em, req.sessionId, req.phone);
+    if (current.phone !== req.phone) throw new SessionOwnerError('sessionId belongs to another phoneNumber');
+    ctl.lang = current.context.lang;
+    if (current.lastInput === req.text && current.lastResponse) return replayOf(current);
+    const saved = fresh && req.text === '' ? resumable(previous) : current.context.saved;
+    const result = await this.compute(em, current, req, saved, false, ctl);
+    // Past the deadline the caller was told "unavailable": do not store a reply they never saw.
+    if (ctl.timedOut) return result.answer;
+    await this.d.store.save(em, req.sessionId, result.write, current.lastInput);
+    return result.answer;
+  }
+
+  private locked(req: HopRequest, ctl: Control): Promise<HopAnswer> {
+    return this.d.orm.em.fork().transactional(async (em) => {
+      const row = await this.d.store.lock(em, req.sessionId);
+      if (row.lastInput === req.text && row.lastResponse) return replayOf(row);
+      const result = await this.compute(em, row, req, row.context.saved, true, ctl);
+      if (ctl.timedOut) throw new DeadlinePassed(); // rolls the mutation back with the session
+      await this.d.store.save(em, req.sessionId, result.write, row.lastInput);
+      if (ctl.timedOut) throw new DeadlinePassed();
+      return result.answer;
+    });
+  }
+
+  private async compute(em: EntityManager, row: SessionRow, req: HopRequest, saved: Frame[] | undefined, locked: boolean, ctl: Control) {
+    const gql = new UssdGraphQL(this.d.apollo, { kind: 'phone', phone: req.phone, via: 'ussd' }, () => em, this.d.domainDeps);
+    // The language is asked once per session (viewer), then travels in the session's context.
+    const lang = row.context.lang ?? (await gql.run<{ viewer: { language: Lang } }>(DOCS.viewer)).data.viewer.language;
+    ctl.lang = lang;
+    const hop: Hop = { phone: req.phone, lang, t: TEXTS[lang], config: this.d.config, gql, saved };
+    const { stack, inputs } = plan(row, req.text);
+    const initial: Frame[] = [{ m: saved?.length ? 'resume' : MAIN }];
+    // A path with an empty step ("**", a leading "*") or too many steps is one invalid selection where the caller is.
+    const odd = inputs.length > MAX_INPUTS || inputs.includes('');
+    const out = await this.d.engine.apply(hop, stack, odd ? [''] : inputs, locked, initial);
+    ctl.lang = hop.lang;
+    const answer: HopAnswer = {
+      text: out.text,
+      outcome: out.end ? 'end' : out.invalid ? 'invalid' : 'con',
+      menu: out.menu,
+      ...(out.end ? { session: { durationMs: Date.now() - new Date(row.createdAt).getTime(), hops: row.hops + 1 } } : {}),
+    };
+    const context = { lang: hop.lang, stack: this.d.engine.keep(out.stack), ...(saved?.length ? { saved: this.d.engine.keep(saved) } : {}) };
+    return { answer, write: { menu: out.menu, context, text: req.text, response: out.text, end: out.end } };
+  }
+}
+
+function replayOf(row: SessionRow): HopAnswer {
+  return { text: row.lastResponse!, outcome: 'replay', menu: row.context.stack?.at(-1)?.m ?? 'end' };
+}
+
+/**
+ * The inputs this request adds to where the session is. AT sends the whole path (`1*2*3`), so normally
+ * the new part follows the stored one; anything else (a shortcut dial, a stale resend) is replayed from
+ * the first screen.
+ */
+function plan(row: SessionRow, text: string): { stack: Frame[]; inputs: string[] } {
+  const stack = row.context.stack ?? [];
+  const last = row.lastInput;
+  if (stack.length && last !== null) {
+    if (last === '' && text !== '') return { stack, inputs: text.split('*') };
+    if (last !== '' && text.startsWith(`${last}*`)) return { stack, inputs: text.slice(last.length + 1).split('*') };
+  }
+  return { stack: [], inputs: text === '' ? [] : text.split('*') };
+}
+
+/** The phone's previous session, if it stopped without an END somewhere past the main menu. */
+function resumable(previous: SessionRow | null): Frame[] | undefined {
+  const stack = previous?.context.stack;
+  if (!previous?.lastResponse?.startsWith('CON ') || !stack?.length) return undefined;
+  return NOT_RESUMABLE.has(stack[stack.length - 1].m) ? undefined : stack;
+}

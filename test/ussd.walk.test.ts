@@ -1,0 +1,153 @@
+import { isGsm7 } from '../adapters/ussd/ussd.gsm7';
+import type { Actor } from '../src/auth/actor';
+import { DeliveryKind } from '../src/delivery/delivery.entity';
+import { DisputeOutcome, DisputeReason } from '../src/dispute/dispute.entity';
+import { createDomain } from '../src/domain';
+import { startTestApp, type TestApp } from './support/app';
+import { loginAs } from './support/fixtures';
+import { activeContract, confirmedContract, newPhone, pendingContract, setLanguageVia } from './support/ussd-fixtures';
+import { postEvent, ussd, type Answer } from './support/ussd-tester';
+
+/**
+ * Walks every screen reachable from the main menu, in English and in Kiswahili, over a phone whose
+ * contracts and payments are in every state (and long enough to page), and holds each screen to the
+ * rules: 160 characters, plain GSM-7, at most 8 options, no dead end, every option leads somewhere,
+ * `0` and `00` work, other input is an invalid selection.
+ */
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp('ussd_walk', { USSD_RATE_LIMIT_PER_MINUTE: '0', SUPPORT_PHONE: '+254 20 765 4321 ext 1234' });
+});
+afterAll(() => app.close());
+
+const LANG = {
+  EN: { main: 'CON Welcome to VoicePact\n', invalid: 'CON Invalid selection. Please try again.\n', resume: 'Continue where you left off?' },
+  SW: { main: 'CON Karibu VoicePact\n', invalid: 'CON Chaguo si sahihi. Jaribu tena.\n', resume: 'Endelea ulipoishia?' },
+};
+
+/** Everything a phone can have: contracts in each state and payments in each state, more than a screen holds. */
+async function seedPhone(me: string): Promise<void> {
+  const d = () => createDomain(app.running.orm.em.fork(), app.running.domainDeps);
+  const admin: Actor = { kind: 'admin' };
+  const other = () => newPhone();
+  // A product name with characters GSM-7 lacks, and the largest amount the schema takes.
+  await pendingContract(app, { buyer: me, seller: other(), product: 'Café “Premium” maize — grade A 🌽 from Eldoret [co-op]', totalAmount: '9999999999999.99' });
+  for (let i = 0; i < 3; i++) await pendingContract(app, { buyer: me, seller: other(), product: `Beans lot ${i}` });
+  await confirmedContract(app, { buyer: me, seller: other(), product: 'Rice' });
+  for (let i = 0; i < 2; i++) await activeContract(app, { buyer: me, seller: other(), product: `Potatoes ${i}`, totalAmount: '45000' });
+  await activeContract(app, { buyer: other(), seller: me, product: 'Milk', totalAmount: '15600.75' });
+  const disputed = await activeContract(app, { buyer: me, seller: other(), product: 'Tomatoes' });
+  await d().disputes.report({ kind: 'phone', phone: me, via: 'session' }, { contractId: disputed.id, reason: DisputeReason.POOR_QUALITY });
+  // Payments that failed, wait, were released and were refunded.
+  const failing = await confirmedContract(app, { buyer: me, seller: other(), product: 'Onions' });
+  const failed = await d().payments.fundEscrow(admin, failing.id);
+  await d().settlement.settleDeposit(failed.value.id, { state: 'FAILED', reason: 'Request cancelled by user' });
+  await d().payments.fundEscrow(admin, failing.id); // a new attempt, still PENDING
+  const released = await activeContract(app, { buyer: me, seller: other(), product: 'Sorghum' });
+  await d().deliveries.confirm({ kind: 'phone', phone: me, via: 'session' }, { contractId: released.id, kind: DeliveryKind.FULL });
+  const rp = (await d().payments.list(admin, { contractId: released.id })).nodes[0];
+  await d().settlement.settlePayout(rp.id, { state: 'SUCCEEDED', receipt: 'REL1' });
+  const refunded = await activeContract(app, { buyer: me, seller: other(), product: 'Cabbages' });
+  const dispute = await d().disputes.report({ kind: 'phone', phone: me, via: 'session' }, { contractId: refunded.id, reason: DisputeReason.NOT_DELIVERED });
+  await d().disputes.resolve(admin, { disputeId: dispute.value.id, outcome: DisputeOutcome.REFUND_TO_BUYER });
+  const fp = (await d().payments.list(admin, { contractId: refunded.id })).nodes[0];
+  await d().settlement.settlePayout(fp.id, { state: 'SUCCEEDED', receipt: 'REF1' });
+}
+
+function holdsTheRules(path: string, a: Answer): void {
+  const where = `screen at "${path}":\n${a.body}`;
+  expect({ where, status: a.status }).toEqual({ where, status: 200 });
+  expect({ where, prefix: /^(CON|END) /.test(a.body) }).toEqual({ where, prefix: true });
+  expect({ where, length: a.screen.length <= 160 }).toEqual({ where, length: true });
+  expect({ where, gsm7: isGsm7(a.screen) }).toEqual({ where, gsm7: true });
+  const options = a.screen.split('\n').filter((l) => /^\d{1,2}\. \S/.test(l));
+  expect({ where, atMost8: options.length <= 8 }).toEqual({ where, atMost8: true });
+  expect({ where, unique: new Set(options.map((o) => o.split('.')[0])).size === options.length }).toEqual({ where, unique: true });
+  if (!a.end) expect({ where, noDeadEnd: options.length > 0 }).toEqual({ where, noDeadEnd: true });
+}
+
+const keysOf = (a: Answer) => a.screen.split('\n').filter((l) => /^\d{1,2}\. \S/.test(l)).map((l) => l.split('.')[0]);
+
+/**
+ * Breadth-first over paths. A path is reached by dialling it as a new session's first text (the shortcut
+ * replay); each option is then pressed in that same session, as a person would. Actions on the way change
+ * the data (a completed contract leaves the list), so an option is checked against the screen the session
+ * shows at that moment.
+ */
+async function walk(me: string, lang: 'EN' | 'SW', token: string): Promise<Set<string>> {
+  const words = LANG[lang];
+  const phone = ussd(app.url);
+  const seen = new Set<string>();
+  const queue: string[] = [''];
+  const open = async (path: string) => {
+    const handset = path === '' ? phone.dial(me) : phone.session(me).send(path);
+    const a = await handset;
+    holdsTheRules(path, a);
+    return { handset, a };
+  };
+  const press = async (path: string, key: string) => {
+    const { handset, a } = await open(path);
+    if (a.end || !(keysOf(a).includes(key) || ['0', '00', '77'].includes(key))) return null; // the data moved on
+    const next = await handset.enter(key);
+    const at = path === '' ? key : `${path}*${key}`;
+    // Choosing a language on the way changes the phone's setting: put it back so the walk stays in one language.
+    if (a.screen.startsWith('Language / Lugha') && key !== '0') await setLanguageVia(app, token, lang);
+    holdsTheRules(at, next);
+    return next;
+  };
+  while (queue.length) {
+    const path = queue.shift()!;
+    const { a } = await open(path);
+    if (a.end || seen.has(a.body)) continue;
+    seen.add(a.body);
+    const keys = keysOf(a);
+    if (!keys.includes('0')) throw new Error(`no 0 on the screen at "${path}":\n${a.body}`);
+    for (const key of keys) {
+      const child = await press(path, key);
+      if (!child) continue;
+      expect({ path, key, invalid: child.body.startsWith(words.invalid) }).toEqual({ path, key, invalid: false });
+      // After choosing a language comes the main menu, already walked; going on would leave this language.
+      if (!child.end && !(a.screen.startsWith('Language / Lugha') && key !== '0')) queue.push(path === '' ? key : `${path}*${key}`);
+    }
+    const home = await press(path, '00');
+    if (home) expect({ path, home: home.body.startsWith(words.main) }).toEqual({ path, home: true });
+    const invalid = await press(path, '77');
+    if (invalid) expect({ path, invalid: invalid.body.startsWith(words.invalid) }).toEqual({ path, invalid: true });
+  }
+  return seen;
+}
+
+test.each(['EN', 'SW'] as const)('every screen in %s keeps the rules', async (lang) => {
+  const me = newPhone();
+  await seedPhone(me);
+  const token = await loginAs(app, me);
+  await setLanguageVia(app, token, lang);
+
+  const seen = await walk(me, lang, token);
+  const all = [...seen].join('\n---\n');
+  // The walk did reach the screens that matter (in this language).
+  const expected =
+    lang === 'EN'
+      ? ['Your Contracts:', '98. More', 'Contract Details', 'Confirm Delivery\nContract:', 'Report Issue\n1.', 'Partial delivery noted.', 'Your Payments:', 'Payment Details', 'Held in escrow', 'Released to seller', 'Refunded to buyer', 'Awaiting deposit', 'Failed', 'VoicePact Help', 'Language / Lugha\n1. English', 'Select Contract:']
+      : ['Mikataba Yako:', '98. Zaidi', 'Maelezo ya Mkataba', 'Thibitisha Uwasilishaji\nMkataba:', 'Ripoti Tatizo\n1.', 'Uwasilishaji wa sehemu umerekodiwa.', 'Malipo Yako:', 'Maelezo ya Malipo', 'Imeshikiliwa (escrow)', 'Imetolewa kwa muuzaji', 'Imerejeshwa kwa mnunuzi', 'Inasubiri malipo', 'Imeshindwa', 'Msaada wa VoicePact', 'Chagua Mkataba:'];
+  for (const text of expected) expect({ lang, text, found: all.includes(text) }).toEqual({ lang, text, found: true });
+  expect(seen.size).toBeGreaterThan(25);
+
+  // The resume offer, which only a fresh dial after a dropped session shows.
+  const dropped = ussd(app.url).dial(me).enter('1').enter('1');
+  await dropped;
+  await postEvent(app.url, { sessionId: dropped.sessionId, status: 'Incomplete' });
+  const offer = await ussd(app.url).dial(me);
+  holdsTheRules('(resume)', offer);
+  expect(offer.screen.startsWith(LANG[lang].resume)).toBe(true);
+}, 120_000);
+
+test('no END screen is left without words, and none of them passes 160 characters', async () => {
+  const me = newPhone();
+  const seller = newPhone();
+  const c = await pendingContract(app, { buyer: me, seller, product: 'X'.repeat(60) });
+  const a = await ussd(app.url).session(me).send('1*1*3');
+  holdsTheRules('1*1*3', a);
+  expect(a.body).toBe(`END Contract ${c.code} accepted.\nYou will get an SMS when it is active.`);
+});
