@@ -55,7 +55,7 @@ export function ussdRoutes(router: Router, parts: AppParts): void {
     const { sessionId, phone, text } = parsed.value;
     const fields: Record<string, unknown> = { session: sessionId, path: text.slice(0, 64), phone: maskPhone(phone) };
     ctx.state.logFields = fields;
-    let outcome: HopOutcome | 'rate_limited' = 'error';
+    let outcome: HopOutcome | 'rate_limited' | 'rejected' = 'error';
     let screen = 'none';
     try {
       if (!(await limiter.allow(phone))) {
@@ -69,7 +69,7 @@ export function ussdRoutes(router: Router, parts: AppParts): void {
       plain(ctx, 200, answer.text);
     } catch (err) {
       if (err instanceof SessionOwnerError) {
-        outcome = 'error';
+        outcome = 'rejected';
         return plain(ctx, 400, err.message);
       }
       // Never a 5xx: AT would show its own error screen. The hop catches its faults; this is the last net.
