@@ -96,6 +96,19 @@ describe('who may call', () => {
   });
 });
 
+test('the webhook answers text/plain, with or without the trailing slash', async () => {
+  for (const path of ['/api/v1/ussd/', '/api/v1/ussd']) {
+    const res = await fetch(`${app.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields()).toString(),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toMatch(/^CON Welcome to VoicePact\n/);
+  }
+});
+
 describe('bad fields are a 4xx with a short message, never a crash', () => {
   test.each([
     ['a missing sessionId', { sessionId: [] }, /sessionId/],

@@ -141,6 +141,15 @@ test.each(['EN', 'SW'] as const)('every screen in %s keeps the rules', async (la
   const offer = await ussd(app.url).dial(me);
   holdsTheRules('(resume)', offer);
   expect(offer.screen.startsWith(LANG[lang].resume)).toBe(true);
+  // It has no 0 of its own: 0, 00 and anything else lead to the main menu.
+  for (const key of ['0', '00', '77']) {
+    const again = ussd(app.url).dial(me).enter('4');
+    await again;
+    await postEvent(app.url, { sessionId: again.sessionId, status: 'Incomplete' });
+    const h = ussd(app.url).dial(me);
+    expect((await h).screen.startsWith(LANG[lang].resume)).toBe(true);
+    expect((await h.enter(key)).body.startsWith(LANG[lang].main)).toBe(true);
+  }
 }, 120_000);
 
 test('no END screen is left without words, and none of them passes 160 characters', async () => {
