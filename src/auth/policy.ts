@@ -1,3 +1,4 @@
+import { raw } from '@mikro-orm/postgresql';
 import { DomainError, notFound } from '../common/errors';
 import type { Contract } from '../contract/contract.entity';
 import { PartyRole } from '../contract/contract.enums';
@@ -17,7 +18,15 @@ export function requireAdmin(actor: Actor): void {
   if (actor.kind !== 'admin' && actor.kind !== 'system') throw new DomainError('FORBIDDEN', 'Only an administrator may do this');
 }
 
-/** A filter that limits contract queries to what this actor may see. */
+/**
+ * A filter that limits contract queries to what this actor may see. Payments and other rows of a contract
+ * use it as `{ contract: contractScope(actor) }`.
+ *
+ * A phone sees the contracts it is a party to: `id in (select contract_id from parties ...)`, a semi-join
+ * PostgreSQL answers from the parties' phone_number index. (Written as `{ parties: { phoneNumber } }` the ORM
+ * joins parties, then has to group the page in a subquery to undo the join's duplicates: several times the
+ * work in Node and in SQL, for the same rows.)
+ */
 export function contractScope(actor: Actor): Record<string, unknown> {
   requireAuthenticated(actor);
   switch (actor.kind) {
@@ -27,7 +36,7 @@ export function contractScope(actor: Actor): Record<string, unknown> {
     case 'partner':
       return { createdBy: actorLabel(actor) };
     case 'phone':
-      return { parties: { phoneNumber: actor.phone } };
+      return { id: { $in: raw('select contract_id from parties where phone_number = ?', [actor.phone]) } };
   }
 }
 
