@@ -1,4 +1,5 @@
 // The yardstick: a bare Koa app answering a constant USSD screen. Run as a child of ussd.bench.ts.
+/* global process */
 const Koa = require('koa');
 
 const app = new Koa();

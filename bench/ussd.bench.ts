@@ -3,6 +3,7 @@
 import autocannon, { type Options, type Result } from 'autocannon';
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 
@@ -89,7 +90,7 @@ function line(name: string, r: Result): string {
 }
 
 async function main(): Promise<void> {
-  console.log(`USSD benchmark: ${CONNECTIONS} connections, ${SECONDS} s each, on ${require('node:os').cpus().length} cores\n`);
+  console.log(`USSD benchmark: ${CONNECTIONS} connections, ${SECONDS} s each, on ${cpus().length} cores\n`);
   const b = await bare();
   console.log(line('bare Koa constant', b));
   const u = await ussd();
