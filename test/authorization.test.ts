@@ -54,6 +54,15 @@ test('a phone sees contracts where it is a party, and reading someone else\'s co
   expect(filtered.body.data.contracts.totalCount).toBe(0);
 });
 
+test('a phone counts exactly what it sees, and a list that does not ask for the count still pages', async () => {
+  const mine = await list(buyer);
+  expect(mine.nodes.map((n: { id: string }) => n.id)).toEqual(expect.arrayContaining([contractOfA.id, contractOfAdmin.id]));
+  expect(mine.totalCount).toBe(mine.nodes.length);
+  const twice = (await app.gql('{ contracts(first: 1) { a: totalCount b: totalCount pageInfo { hasNextPage } } }', {}, buyer)).body.data.contracts;
+  expect(twice).toEqual({ a: mine.totalCount, b: mine.totalCount, pageInfo: { hasNextPage: mine.totalCount > 1 } });
+  expect((await app.gql('{ payments { totalCount nodes { id } } }', {}, stranger)).body.data.payments).toEqual({ totalCount: 0, nodes: [] });
+});
+
 test('a phone acts only as its own party', async () => {
   const seller = await loginAs(app, SELLER);
   const accept = (token: string) => app.gql('mutation($id: ID!) { acceptContract(contractId: $id) { status parties { phoneNumber acceptedAt } } }', { id: contractOfAdmin.id }, token);

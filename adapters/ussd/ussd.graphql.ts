@@ -7,16 +7,17 @@ import { createDomain, type Domain, type DomainDeps } from '../../src/domain';
 /**
  * Every question the menu asks, as operations on our own GraphQL schema. Module constants on purpose:
  * Apollo keeps parsed and validated documents keyed by their text, so each is parsed and validated once
- * per process. Selections ask only for what a screen shows.
+ * per process. Selections ask only for what a screen shows: a list fetches from its start up to the end of
+ * the page shown and asks whether more follow (pageInfo.hasNextPage), never totalCount, which costs a count.
  */
 export const DOCS = {
   viewer: 'query UssdViewer { viewer { language } }',
   contracts:
-    'query UssdContracts($status: [ContractStatus!], $first: Int) { contracts(status: $status, first: $first) { totalCount nodes { id code product status } } }',
+    'query UssdContracts($status: [ContractStatus!], $first: Int) { contracts(status: $status, first: $first) { pageInfo { hasNextPage } nodes { id code product status } } }',
   contract:
     'query UssdContract($id: ID!) { contract(id: $id) { id code product totalAmount currency status parties { phoneNumber acceptedAt } } }',
   payments:
-    'query UssdPayments($first: Int) { payments(first: $first) { totalCount nodes { id amount currency status createdAt contract { code } } } }',
+    'query UssdPayments($first: Int) { payments(first: $first) { pageInfo { hasNextPage } nodes { id amount currency status createdAt contract { code } } } }',
   accept: 'mutation UssdAccept($id: ID!) { acceptContract(contractId: $id) { id } }',
   confirm: 'mutation UssdConfirm($input: ConfirmDeliveryInput!) { confirmDelivery(input: $input) { id acceptedAt } }',
   report: 'mutation UssdReport($input: ReportIssueInput!) { reportIssue(input: $input) { id } }',

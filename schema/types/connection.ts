@@ -1,5 +1,6 @@
 import type { ClassType } from 'type-graphql';
 import { Field, Int, ObjectType } from 'type-graphql';
+import type { Page } from '../../src/common/pagination';
 
 @ObjectType()
 export class PageInfo {
@@ -26,6 +27,13 @@ export function Connection<T extends object>(node: ClassType<T>, name: string) {
   return ConnectionClass;
 }
 
-export function toConnection<T>(page: { nodes: T[]; hasNextPage: boolean; endCursor: string | null; totalCount: number }) {
-  return { nodes: page.nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
+/** totalCount is a getter: the count query runs only for a selection that asks for it. */
+export function toConnection<T>(page: Page<T>) {
+  return {
+    nodes: page.nodes,
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+    get totalCount() {
+      return page.totalCount();
+    },
+  };
 }

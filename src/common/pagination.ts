@@ -7,7 +7,8 @@ export interface Page<T> {
   nodes: T[];
   hasNextPage: boolean;
   endCursor: string | null;
-  totalCount: number;
+  /** Counted only when called (a GraphQL selection without totalCount costs no count query); once at most. */
+  totalCount: () => Promise<number>;
 }
 
 export interface PageArgs {
@@ -47,8 +48,10 @@ export function afterCursor(cursor: Cursor | null): Record<string, unknown> {
   };
 }
 
-export function toPage<T extends Cursor>(rows: T[], size: number, totalCount: number): Page<T> {
+/** `rows` is the page plus one row (there is a next page when it came back); `count` counts every match. */
+export function toPage<T extends Cursor>(rows: T[], size: number, count: () => Promise<number>): Page<T> {
   const nodes = rows.slice(0, size);
   const last = nodes[nodes.length - 1];
-  return { nodes, hasNextPage: rows.length > size, endCursor: last ? encodeCursor(last) : null, totalCount };
+  let counted: Promise<number> | undefined;
+  return { nodes, hasNextPage: rows.length > size, endCursor: last ? encodeCursor(last) : null, totalCount: () => (counted ??= count()) };
 }

@@ -64,14 +64,11 @@ export class ContractService {
     if (filter.status?.length) where.$and!.push({ status: { $in: filter.status } });
     if (filter.phoneNumber)
       where.$and!.push({ parties: { phoneNumber: normalizePhone(filter.phoneNumber, this.ctx.config.DEFAULT_COUNTRY) } });
-    const [rows, total] = await Promise.all([
-      this.ctx.em.find(Contract, { $and: [where, afterCursor(decodeCursor(filter.after))] }, {
-        orderBy: { createdAt: 'desc', id: 'desc' },
-        limit: size + 1,
-      }),
-      this.ctx.em.count(Contract, where),
-    ]);
-    return toPage(rows, size, total);
+    const rows = await this.ctx.em.find(Contract, { $and: [where, afterCursor(decodeCursor(filter.after))] }, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: size + 1,
+    });
+    return toPage(rows, size, () => this.ctx.em.count(Contract, where));
   }
 
   async accept(actor: Actor, ref: string): Promise<Outcome<Contract>> {

@@ -88,14 +88,11 @@ export class PaymentService {
     const where: FilterQuery<Payment> = { contract: contractScope(actor) };
     if (filter.contractId) where.contract = (await this.contracts.get(actor, filter.contractId)).id; // get() checks visibility
     if (filter.status?.length) where.status = { $in: filter.status };
-    const [rows, total] = await Promise.all([
-      this.ctx.em.find(Payment, { $and: [where, afterCursor(decodeCursor(filter.after))] }, {
-        orderBy: { createdAt: 'desc', id: 'desc' },
-        limit: size + 1,
-      }),
-      this.ctx.em.count(Payment, where),
-    ]);
-    return toPage(rows, size, total);
+    const rows = await this.ctx.em.find(Payment, { $and: [where, afterCursor(decodeCursor(filter.after))] }, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: size + 1,
+    });
+    return toPage(rows, size, () => this.ctx.em.count(Payment, where));
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Payment[]> {

@@ -12,7 +12,7 @@ export const PAGE_ITEMS = 7;
 const OPEN = ['PENDING', 'CONFIRMED', 'ACTIVE', 'DISPUTED'];
 
 interface ContractsData {
-  contracts: { totalCount: number; nodes: Array<{ id: string; code: string; product: string; status: string }> };
+  contracts: { pageInfo: { hasNextPage: boolean }; nodes: Array<{ id: string; code: string; product: string; status: string }> };
 }
 interface ContractData {
   contract: {
@@ -27,8 +27,8 @@ export const money = (currency: string, amount: string) => `${currency} ${format
 /** A page of contracts from offset `o`; the renderer decides how many fit. */
 export async function contractPage(hop: Parameters<Menu['view']>[0], status: string[], o: number) {
   const { data } = await hop.gql.run<ContractsData>(DOCS.contracts, { status, first: Math.min(o + PAGE_ITEMS, 100) });
-  const nodes = data.contracts.nodes.slice(o);
-  return { nodes, moreBeyond: o + nodes.length < data.contracts.totalCount };
+  // Fetched from the first contract to the last of this page: anything beyond it is a next page.
+  return { nodes: data.contracts.nodes.slice(o), moreBeyond: data.contracts.pageInfo.hasNextPage };
 }
 
 const backLabel = (t: Texts, o: number) => (o > 0 ? t.back : t.backToMain);

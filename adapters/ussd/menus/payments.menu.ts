@@ -8,7 +8,7 @@ import { money, PAGE_ITEMS } from './contracts.menu';
 
 interface PaymentsData {
   payments: {
-    totalCount: number;
+    pageInfo: { hasNextPage: boolean };
     nodes: Array<{ id: string; amount: string; currency: string; status: string; createdAt: string; contract: { code: string } }>;
   };
 }
@@ -36,7 +36,7 @@ export const paymentMenus: Record<string, Menu> = {
           // The details screen shows what this list already holds: it needs no query of its own.
           next: { go: 'payment', p: { code: x.contract.code, amt: x.amount, cur: x.currency, st: x.status, at: x.createdAt } },
         })),
-        moreBeyond: o + nodes.length < data.payments.totalCount,
+        moreBeyond: data.payments.pageInfo.hasNextPage,
         options: [back],
       };
     },
