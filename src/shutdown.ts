@@ -14,7 +14,7 @@ export async function stop(running: Running, graceMs = 10_000): Promise<void> {
     clearTimeout(timer);
   }
   await background.drain(graceMs); // callbacks already acknowledged: finish applying them
-  await workers?.close(); // stops taking jobs; active ones finish
+  await workers?.close(graceMs); // stops taking jobs; active ones finish (bounded by graceMs)
   provider.close?.(); // sandbox: pending settlements are dropped (reconciliation asks again later)
   await apollo.stop();
   await orm.close(true);

@@ -27,14 +27,24 @@ const RELAY_BATCH = 100;
  * The BullMQ workers, the outbox relay and the provider-inbox sweep. close() stops taking jobs and waits for the
  * active ones (BullMQ's graceful close); a job cut off by a crash is picked up again once its lock expires.
  */
-export async function startWorkers({ config, logger, orm, domainDeps, queues }: WorkerParts): Promise<{ close(): Promise<void> }> {
+export async function startWorkers({ config, logger, orm, domainDeps, queues }: WorkerParts): Promise<{ close(graceMs?: number): Promise<void> }> {
   // Each job, sweep and relay pass works in a unit of work of its own: never the global EntityManager.
   const unitOfWork = () => createDomain(orm.em.fork(), domainDeps);
   const connections: Redis[] = [];
+  const active = new Map<string, number>();
+  // Counts the jobs in progress, so close() knows whether it is waiting for work or for a stuck connection.
+  const counted = (name: string, processor: Processor): Processor => async (job, token) => {
+    active.set(name, (active.get(name) ?? 0) + 1);
+    try {
+      return await processor(job, token);
+    } finally {
+      active.set(name, (active.get(name) ?? 1) - 1);
+    }
+  };
   const worker = (name: QueueName, processor: Processor, concurrency: number) => {
     const connection = createRedis(config.REDIS_URL, `worker:${name}`, logger, 'worker'); // maxRetriesPerRequest: null
     connections.push(connection);
-    const w = new Worker(name, processor, {
+    const w = new CuttableWorker(name, counted(name, processor), {
       connection,
       prefix: config.REDIS_PREFIX,
       concurrency,
@@ -68,11 +78,44 @@ export async function startWorkers({ config, logger, orm, domainDeps, queues }: 
   const rescheduler = setInterval(schedule, 5 * 60_000).unref();
 
   return {
-    async close() {
+    async close(graceMs = 10_000) {
       clearInterval(rescheduler);
       await Promise.all([relay.stop(), inbox.stop()]);
-      await Promise.all(workers.map((w) => w.close()));
-      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      await Promise.all(workers.map((w) => closeWorker(w, () => active.get(w.name) ?? 0, graceMs, logger)));
+      // quit() waits for Redis to answer; after a cut close it may not: disconnect() does not wait.
+      await Promise.all(connections.map((c) => Promise.race([c.quit(), new Promise((r) => setTimeout(r, 500))]).catch(() => undefined).finally(() => c.disconnect())));
     },
   };
+}
+
+/** How long an idle worker may take to close before its connections are cut (see closeWorker). */
+const IDLE_CLOSE_MS = 1500;
+
+/**
+ * BullMQ's graceful close: stop fetching, wait for the active jobs. Bounded: active jobs get graceMs; an idle
+ * worker whose close does not return (seen with BullMQ 6.7 after Redis restarted under it: the blocking
+ * connection comes back and the fetch loop never ends) has its connections cut. Nothing is lost either way:
+ * a job cut off keeps its lock, expires, and is run again by the next worker, and every job is idempotent.
+ */
+async function closeWorker(w: CuttableWorker, activeJobs: () => number, graceMs: number, logger: Logger): Promise<void> {
+  let closed = false;
+  const closing = w.close().then(() => (closed = true), (err: Error) => logger.warn({ worker: w.name, err: err.message }, 'worker close failed'));
+  const started = Date.now();
+  while (!closed) {
+    const elapsed = Date.now() - started;
+    if (elapsed > graceMs || (activeJobs() === 0 && elapsed > IDLE_CLOSE_MS)) {
+      logger.warn({ worker: w.name, activeJobs: activeJobs() }, 'worker did not close in time: connections cut');
+      await Promise.race([w.cutOff(), new Promise((r) => setTimeout(r, 500))]);
+      return;
+    }
+    await Promise.race([closing, new Promise((r) => setTimeout(r, 50))]);
+  }
+}
+
+/** A Worker that can be cut off when its graceful close hangs: its lock-renewal timer would otherwise run forever. */
+class CuttableWorker extends Worker {
+  async cutOff(): Promise<void> {
+    await this.lockManager.close();
+    await this.disconnect().catch(() => undefined);
+  }
 }

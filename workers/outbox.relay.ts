@@ -13,6 +13,7 @@ interface OutboxRow {
 }
 
 const ADD_TIMEOUT_MS = 3000;
+let lastWarning = 0; // an outage would otherwise log at every poll
 
 /**
  * Moves committed outbox rows into BullMQ, oldest first. Rows are claimed with FOR UPDATE SKIP LOCKED, so
@@ -40,7 +41,10 @@ export async function relayOnce(orm: Orm, queues: Queues, logger: Logger, batch 
         await within(ADD_TIMEOUT_MS, queue.add(row.name, row.data, { jobId: row.job_id, delay }));
         relayed.push(row.id);
       } catch (err) {
-        logger.warn({ err: (err as Error).message, outboxId: row.id, pending: rows.length - relayed.length }, 'outbox relay paused: queue unavailable');
+        if (Date.now() - lastWarning > 60_000) {
+          lastWarning = Date.now();
+          logger.warn({ err: (err as Error).message, outboxId: row.id }, 'outbox relay paused: queue unavailable; rows wait in the outbox');
+        }
         break;
       }
     }

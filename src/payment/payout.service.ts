@@ -22,7 +22,7 @@ export type PayoutStep = 'finished' | 'awaiting-result' | 'sent' | 'settled';
  *
  * Exactly-once for payouts rests on two columns committed under the payment's row lock:
  * payoutRequestedAt is written BEFORE the provider is called, payoutProviderRef once it accepted.
- * - providerRef set: the provider has the payout; only its result (callback or query) moves it on.
+ * - providerRef set: the provider has the payout; only its result (callback, or a query once overdue) moves it on.
  * - requestedAt set, no providerRef, younger than PAYOUT_IN_DOUBT_SECONDS: an attempt may be in flight: wait.
  * - requestedAt older than that: in doubt (a worker died, or the call timed out): ask the provider, and send
  *   again only when it positively answers that it has no such payout.
@@ -45,8 +45,10 @@ export class PayoutService {
   async executePayout(paymentId: string): Promise<PayoutStep> {
     const decision = await this.withPaymentLock(paymentId, (em, p) => {
       if (!p || p.status !== PaymentStatus.LOCKED || !p.payoutKind) return 'finished' as const;
-      if (p.payoutProviderRef) return 'awaiting-result' as const;
-      if (p.payoutRequestedAt) return this.ageOf(p.payoutRequestedAt) < this.inDoubtMs ? ('in-flight' as const) : ('in-doubt' as const);
+      const quiet = p.payoutRequestedAt ? this.ageOf(p.payoutRequestedAt) >= this.inDoubtMs : false;
+      // Accepted by the provider: its result is awaited; once overdue, ask (askProvider never resends these).
+      if (p.payoutProviderRef) return quiet ? ('in-doubt' as const) : ('awaiting-result' as const);
+      if (p.payoutRequestedAt) return quiet ? ('in-doubt' as const) : ('in-flight' as const);
       this.markSending(em, p);
       return 'send' as const;
     });
