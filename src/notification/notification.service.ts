@@ -7,9 +7,9 @@ import { Dispute } from '../dispute/dispute.entity';
 import type { ServiceContext } from '../domain';
 import type { NotificationEvent } from '../outbox/outbox';
 import { Payment } from '../payment/payment.entity';
-import { Language } from '../profile/profile.entity';
+import type { Language } from '../profile/profile.entity';
 import type { ProfileService } from '../profile/profile.service';
-import { alertText, text, word, type AlertKey, type TextKey, type TextVars } from './notification.texts';
+import { alertText, text, type AlertKey, type TextKey, type TextVars } from './notification.texts';
 
 export interface Sms {
   to: string;
@@ -85,13 +85,12 @@ export class NotificationService {
         const raiser = d.contract.parties.getItems().find((p) => p.phoneNumber === d.raisedBy);
         const others = d.contract.parties.getItems().filter((p) => p.phoneNumber !== d.raisedBy);
         const role = raiser?.role ?? 'OTHER';
-        const toParties = await this.each(others, 'disputeRaised', (_p, lang) => ({ ...this.vars(d.contract), role, reason: word(d.reason, lang) }));
-        const forSupport = { ...this.vars(d.contract), role: word(role, Language.EN), reason: word(d.reason, Language.EN) };
-        return [...toParties, ...this.support('disputeRaised', forSupport)];
+        const v = { ...this.vars(d.contract), role, reason: d.reason };
+        return [...(await this.each(others, 'disputeRaised', () => v)), ...this.support('disputeRaised', v)];
       }
       case 'dispute.resolved': {
         const d = await em.findOneOrFail(Dispute, subjectId, { populate: ['contract.parties'] });
-        return this.each(this.trading(d.contract), 'disputeResolved', (_p, lang) => ({ ...this.vars(d.contract), outcome: word(d.outcome ?? '', lang) }));
+        return this.each(this.trading(d.contract), 'disputeResolved', () => ({ ...this.vars(d.contract), outcome: d.outcome ?? '' }));
       }
       default:
         return []; // contract.accepted, delivery.partial, delivery.accepted: no SMS (payment.released follows acceptance)
@@ -102,8 +101,7 @@ export class NotificationService {
     const out: Sms[] = [];
     for (const p of parties) {
       const lang = await this.profiles.language(p.phoneNumber);
-      const v = vars(p, lang);
-      out.push({ to: p.phoneNumber, text: text(key, lang, { ...v, role: v.role ? word(v.role, lang) : undefined }) });
+      out.push({ to: p.phoneNumber, text: text(key, lang, vars(p, lang)) });
     }
     return out;
   }

@@ -67,11 +67,18 @@ const WORDS: Record<string, Record<Language, string>> = {
   REFUND_TO_BUYER: { EN: 'payment refunded to the buyer', SW: 'malipo yamerudishwa kwa mnunuzi' },
 };
 
-/** An enum value (role, dispute reason, outcome) in words. */
-export const word = (value: string, lang: Language): string => WORDS[value]?.[lang] ?? value.toLowerCase().replace(/_/g, ' ');
+/** An enum value (role, dispute reason, outcome) in words; any other text is left as it is. */
+export const word = (value: string, lang: Language): string =>
+  WORDS[value]?.[lang] ?? (/^[A-Z_]+$/.test(value) ? value.toLowerCase().replace(/_/g, ' ') : value);
 
-export const text = (key: TextKey, lang: Language, vars: TextVars): string => fit(TEXTS[key][lang] ?? TEXTS[key].EN, vars);
-export const alertText = (key: AlertKey, vars: TextVars): string => fit(ALERTS[key], vars);
+/** role, reason and outcome may be given as enum values: they are put into words of the text's language. */
+const inWords = (vars: TextVars, lang: Language): TextVars => ({
+  ...vars,
+  ...Object.fromEntries((['role', 'reason', 'outcome'] as const).filter((k) => vars[k]).map((k) => [k, word(vars[k]!, lang)])),
+});
+
+export const text = (key: TextKey, lang: Language, vars: TextVars): string => fit(TEXTS[key][lang] ?? TEXTS[key].EN, inWords(vars, lang));
+export const alertText = (key: AlertKey, vars: TextVars): string => fit(ALERTS[key], inWords(vars, Language.EN));
 
 /** Fills the template, then shortens the free-text slots (product, then reason) until it is one SMS. */
 function fit(template: string, vars: TextVars): string {
