@@ -13,11 +13,12 @@ let app: TestApp;
 let fake: FakeMpesaServer;
 let close: () => Promise<void>;
 beforeAll(async () => {
-  ({ app, fake, close } = await startMpesaApp('pay_mpesa', { RECONCILE_EVERY_SECONDS: '1' }));
+  ({ app, fake, close } = await startMpesaApp('pay_mpesa', { RECONCILE_EVERY_SECONDS: '1', PAYOUT_ALERT_AFTER_MINUTES: '0.03' }));
 });
 afterAll(() => close());
-afterEach(() => {
+afterEach(async () => {
   fake.duplicateCallbacks = false;
+  await fake.releaseCallbacks();
 });
 
 const wait = <T>(f: () => Promise<T | false>) => eventually(f, { what: 'M-Pesa flow' });
@@ -147,4 +148,44 @@ test('a payout whose result never came is settled by reconciliation asking M-Pes
   expect(settled.status).toBe('RELEASED');
   expect(fake.requestsTo('/mpesa/transactionstatus/v1/query').some((r) => r.body.OriginalConversationID === settled.payoutRef)).toBe(true);
   expect(b2cRequests(settled.payoutRef!)).toHaveLength(1);
+});
+
+test('a payout M-Pesa says nothing about stays LOCKED, support is alerted once, and the late answer settles it', async () => {
+  const c = await confirmedContract(app);
+  const locked = await fundAndWaitLocked(app, c.id, wait);
+  fake.holdCallbacks(); // the result, and every status answer reconciliation asks for, are held back
+  await domainOf(app).deliveries.confirm(asPhone(BUYER), { contractId: c.id, kind: 'FULL' as never });
+  await wait(async () => supportTexts().some((t) => t.includes(c.code) && t.includes('unresolved')));
+  expect((await paymentOf(app, c.id)).status).toBe('LOCKED'); // never FAILED: the money may have moved
+  await fake.releaseCallbacks();
+  await wait(async () => (await paymentOf(app, c.id)).status === 'RELEASED');
+  expect(supportTexts().filter((t) => t.includes(c.code) && t.includes('unresolved'))).toHaveLength(1);
+  expect(await auditCount(app, locked.id, 'payout-settled')).toBe(1);
+  expect(b2cResults((await paymentOf(app, c.id)).payoutRef!)).toHaveLength(1);
+});
+
+test('money that arrives for a deposit that already failed is reported to support', async () => {
+  const c = await confirmedContract(app);
+  fake.holdCallbacks();
+  const { value: payment } = await domainOf(app).payments.fundEscrow(asPhone(BUYER), c.id);
+  await wait(async () => (await paymentOf(app, c.id)).depositRef);
+  expect(await domainOf(app).deposits.expire(payment.id)).toBe(true); // what the deposit-timeout job does
+  await fake.releaseCallbacks(); // the buyer paid after all
+  await wait(async () => supportTexts().some((t) => t.includes('no open payment holds it') && t.includes(c.code)));
+  expect((await paymentOf(app, c.id)).status).toBe('FAILED');
+});
+
+test('callbacks from outside MPESA_CALLBACK_ALLOWED_IPS, or too large, are refused before anything is read', async () => {
+  const fenced = await startMpesaApp('pay_mpesa_ips', { MPESA_CALLBACK_ALLOWED_IPS: '196.201.214.0/24, 2001:db8::/32' }, 'api');
+  const open = await startMpesaApp('pay_mpesa_ips_ok', { MPESA_CALLBACK_ALLOWED_IPS: '196.201.214.0/24,127.0.0.0/8' }, 'api');
+  try {
+    expect((await postCallback(fenced.app, 'stk', { Body: {} })).status).toBe(403);
+    expect((await postCallback(open.app, 'stk', { Body: {} })).status).toBe(200);
+    const huge = { Body: { stkCallback: { CheckoutRequestID: 'x', ResultCode: 1, ResultDesc: 'y'.repeat(40_000) } } };
+    expect((await postCallback(open.app, 'stk', huge)).status).toBe(413);
+    expect(await open.app.running.orm.em.fork().count(ProviderCallback, {})).toBe(0);
+  } finally {
+    await fenced.close();
+    await open.close();
+  }
 });

@@ -77,7 +77,7 @@ export class PayoutService {
   /** Support hears (once per payment) of a payout that is still unresolved; the payment stays LOCKED. */
   async alertStuck(paymentId: string, why: string): Promise<void> {
     this.ctx.logger.error({ paymentId, why }, 'payout unresolved: support alerted');
-    await this.ctx.em.fork().transactional((em) => alertOnce(em, 'payment.stuck', paymentId, { why: why.slice(0, 120) }));
+    await alertOnce(this.ctx.em.fork(), 'payment.stuck', paymentId, { why: why.slice(0, 120) });
   }
 
   private async askProvider(paymentId: string): Promise<PayoutStep> {

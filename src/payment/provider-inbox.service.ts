@@ -79,6 +79,6 @@ export class ProviderInbox {
       if (!p || (p.status !== PaymentStatus.FAILED && p.depositReceipt === receipt)) return;
     } else if (result !== 'unknown') return;
     this.ctx.logger.error({ providerRef: event.providerRef, receipt }, 'deposit received that no payment holds: support alerted');
-    await this.ctx.em.fork().transactional((em) => alertOnce(em, 'deposit.unmatched', receipt, { providerRef: event.providerRef, amount: amount ?? null }));
+    await alertOnce(this.ctx.em.fork(), 'deposit.unmatched', receipt, { providerRef: event.providerRef, amount: amount ?? null });
   }
 }
