@@ -13,7 +13,7 @@ export interface GraphQLContext {
 }
 
 export function createContext(actor: Actor, domain: Domain): GraphQLContext {
-  return { actor, domain, loaders: createLoaders(domain), notices: [] };
+  return { actor, domain, loaders: createLoaders(domain, actor), notices: [] };
 }
 
 /** Unwraps a command's outcome, remembering its notice for the response. */

@@ -1,5 +1,5 @@
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { domainOf } from './support/drive';
+import { domainOf, fundAndLock } from './support/drive';
 import { BUYER, createContract, errorCode, loginAs, SELLER, STRANGER } from './support/fixtures';
 
 let app: TestApp;
@@ -97,4 +97,20 @@ test('login codes: a wrong code is refused, codes are single-use, and the token 
   expect((await app.gql('{ viewer { phoneNumber language } }', {}, token)).body.data.viewer).toEqual({ phoneNumber: '+254711000999', language: 'EN' });
   expect((await app.gql('mutation { setLanguage(language: SW) { language } }', {}, token)).body.data.setLanguage.language).toBe('SW');
   expect(errorCode((await app.gql('mutation { setLanguage(language: SW) { language } }', {}, ADMIN_KEY)).body)).toBe('FORBIDDEN');
+});
+
+test("a page of payments brings each payment's contract, as the caller may see it", async () => {
+  const seller = await loginAs(app, SELLER);
+  const deals = [await createContract(app, { product: 'Sesame' }), await createContract(app, { product: 'Millet' })];
+  for (const deal of deals) {
+    for (const token of [buyer, seller]) await app.gql('mutation($id: ID!) { acceptContract(contractId: $id) { id } }', { id: deal.id }, token);
+    await fundAndLock(app, deal.id);
+  }
+  const page = (await app.gql('{ payments(first: 10) { nodes { status contract { code product parties { phoneNumber } } } } }', {}, buyer)).body;
+  expect(page.errors).toBeUndefined();
+  expect(page.data.payments.nodes).toEqual([...deals].reverse().map((d, i) => ({
+    status: 'LOCKED',
+    contract: { code: d.code, product: ['Millet', 'Sesame'][i], parties: expect.arrayContaining([{ phoneNumber: BUYER }, { phoneNumber: SELLER }]) },
+  })));
+  expect((await app.gql('{ payments { nodes { id } } }', {}, stranger)).body.data.payments.nodes).toEqual([]);
 });

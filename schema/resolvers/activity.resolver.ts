@@ -9,8 +9,8 @@ import { ContractType } from '../types/contract.type';
 import { PaymentStatus } from '../types/enums';
 import { ConfirmDeliveryInput, ReportIssueInput, ResolveDisputeInput } from '../types/inputs';
 
-/** The contract behind a delivery, payment or dispute, loaded through the caller's own visibility. */
-const contractOf = (row: { contract: { id: string } }, ctx: GraphQLContext) => ctx.domain.contracts.get(ctx.actor, row.contract.id);
+/** The contract behind a delivery, payment or dispute, loaded through the caller's own visibility (batched per operation). */
+const contractOf = (row: { contract: { id: string } }, ctx: GraphQLContext) => ctx.loaders.contract.load(row.contract.id);
 
 @Resolver(() => DeliveryType)
 export class DeliveryResolver {

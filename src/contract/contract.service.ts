@@ -58,6 +58,18 @@ export class ContractService {
     return contract;
   }
 
+  /**
+   * Contracts by id in one query, each answered as get() answers it: the contract, or NOT_FOUND when it is
+   * missing or the actor may not see it. For batch loading (the contract of each payment on a page). The
+   * policy's scope decides visibility in the query, so the parties are not loaded for it (GraphQL loads
+   * them, batched, if the selection asks).
+   */
+  async getMany(actor: Actor, ids: readonly string[]): Promise<Array<Contract | DomainError>> {
+    const rows = await this.ctx.em.find(Contract, { $and: [{ id: { $in: [...ids] } }, contractScope(actor)] });
+    const byId = new Map(rows.map((c) => [c.id, c]));
+    return ids.map((id) => byId.get(id) ?? notFound('Contract', id));
+  }
+
   async list(actor: Actor, filter: ContractFilter): Promise<Page<Contract>> {
     const size = pageSize(filter.first);
     const where: FilterQuery<Contract> = { $and: [contractScope(actor)] };
