@@ -79,9 +79,10 @@ const schema = z
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     /**
      * A payout sent this long ago with no answer is "in doubt": the provider is asked before anything is
-     * sent again. Must be well above PROVIDER_TIMEOUT_MS so an attempt still in flight is never doubled.
+     * sent again. Must be well above PROVIDER_TIMEOUT_MS so an attempt still in flight is never doubled, and long
+     * enough for the provider to show a payout it received in its status answers (M-Pesa: minutes at worst).
      */
-    PAYOUT_IN_DOUBT_SECONDS: z.coerce.number().positive().default(60),
+    PAYOUT_IN_DOUBT_SECONDS: z.coerce.number().positive().default(300),
     /** Support is alerted (once) about a payout still unresolved after this long. */
     PAYOUT_ALERT_AFTER_MINUTES: z.coerce.number().positive().default(60),
     RECONCILE_EVERY_SECONDS: z.coerce.number().positive().default(300),
