@@ -13,9 +13,10 @@ export class ProfileService {
     return { phoneNumber: actor.phone, language: await this.language(actor.phone) };
   }
 
+  /** One column of one row: read as a plain row (no entity to hydrate, track or flush). */
   async language(phoneNumber: string): Promise<Language> {
-    const profile = await this.ctx.em.findOne(Profile, { phoneNumber });
-    return profile?.language ?? Language.EN;
+    const row = await this.ctx.em.createQueryBuilder(Profile).select('language').where({ phoneNumber }).execute<{ language: Language } | null>('get', false);
+    return row?.language ?? Language.EN;
   }
 
   async setLanguage(actor: Actor, language: Language): Promise<{ phoneNumber: string; language: Language }> {
