@@ -1,8 +1,26 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { badInput } from './errors';
 
+/**
+ * Numbers already normalised, by country and input as typed. Parsing with full metadata costs tens of
+ * microseconds and every USSD hop parses the caller's number; the answer for a given input never changes.
+ * Bounded: emptied when full. Only valid numbers are kept (a bad one throws, as before, each time).
+ */
+const normalised = new Map<string, string>();
+const NORMALISED_MAX = 10_000;
+
 /** E.164 from any form a person types (0712 345 678, 254712345678, +254...), Kenya by default. */
 export function normalizePhone(input: string, defaultCountry = 'KE'): string {
+  const key = `${defaultCountry}|${input}`;
+  const known = normalised.get(key);
+  if (known !== undefined) return known;
+  const number = parsePhone(input, defaultCountry);
+  if (normalised.size >= NORMALISED_MAX) normalised.clear();
+  normalised.set(key, number);
+  return number;
+}
+
+function parsePhone(input: string, defaultCountry: string): string {
   const raw = (input ?? '').trim();
   if (raw.length === 0 || raw.length > 32) throw badInput('Phone number is missing or too long');
   const withPlus = /^\d{11,15}$/.test(raw) && !raw.startsWith('0') ? `+${raw}` : raw;
