@@ -37,8 +37,8 @@ export async function createContract(app: TestApp, overrides: Record<string, unk
 export async function loginAs(app: TestApp, phone: string): Promise<string> {
   await app.gql('mutation($p: String!) { requestLoginCode(phoneNumber: $p) }', { p: phone });
   const sms = app.running.sms as DevSmsSender;
-  const text = [...sms.sent].reverse().find((m) => m.to === phone)?.text ?? '';
-  const code = /\b(\d{6})\b/.exec(text)?.[1];
+  // Other SMS (notifications from the workers) may reach the same phone meanwhile: pick the login code's.
+  const code = [...sms.sent].reverse().map((m) => m.to === phone && /VoicePact code is (\d{6})/.exec(m.text)?.[1]).find(Boolean);
   if (!code) throw new Error(`no login code SMS for ${phone}`);
   const res = await app.gql('mutation($p: String!, $c: String!) { verifyLoginCode(phoneNumber: $p, code: $c) { token } }', { p: phone, c: code });
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
