@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import pino from 'pino';
-import { gsm7Length, isGsm7 } from '../src/notification/gsm7';
+import { gsm7Length, isGsm7 } from '../src/common/gsm7';
 import { text, alertText, type TextKey } from '../src/notification/notification.texts';
 import { Language } from '../src/profile/profile.entity';
 import type { Domain } from '../src/domain';

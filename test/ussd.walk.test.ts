@@ -1,4 +1,4 @@
-import { isGsm7 } from '../adapters/ussd/ussd.gsm7';
+import { isGsm7 } from '../src/common/gsm7';
 import type { Actor } from '../src/auth/actor';
 import { DeliveryKind } from '../src/delivery/delivery.entity';
 import { DisputeOutcome, DisputeReason } from '../src/dispute/dispute.entity';

@@ -1,4 +1,4 @@
-import { toGsm7 } from './ussd.gsm7';
+import { toGsm7 } from '../../src/common/gsm7';
 import type { Texts } from './ussd.texts';
 import type { Next, Shown, View } from './ussd.types';
 

@@ -1,5 +1,5 @@
 import { Language } from '../profile/profile.entity';
-import { gsm7Length, SMS_LIMIT, toGsm7, truncateGsm7 } from './gsm7';
+import { gsm7Length, SMS_LIMIT, toGsm7, truncateGsm7 } from '../common/gsm7';
 
 /** Every text a party can receive, in each language. `{name}` slots are filled from TextVars. */
 const TEXTS = {

@@ -1,7 +1,8 @@
 /**
- * USSD screens travel as GSM 03.38 (7-bit) text. Names typed into contracts elsewhere may hold curly quotes,
- * accents or emoji; a handset would show them as garbage or the gateway would reject the screen. So every
- * line passes through here: common look-alikes become their plain form, the rest becomes '?'.
+ * USSD screens and SMS travel as GSM 03.38 (7-bit) text: one character outside it turns an SMS into UCS-2,
+ * where a message holds only 70. Names typed into contracts may hold curly quotes, accents or emoji; a handset
+ * would show them as garbage or the gateway would reject the screen. So every value shown passes through
+ * here: common look-alikes become their plain form, the rest becomes '?'.
  * Characters of the extension table (€ [ ] ...) cost two septets each; we replace them too, so that the
  * length of a clean string is exactly its size on the air.
  */
@@ -36,4 +37,25 @@ export function toGsm7(input: string): string {
 export function isGsm7(text: string): boolean {
   for (const ch of text) if (!ALLOWED.has(ch)) return false;
   return true;
+}
+
+export const SMS_LIMIT = 160;
+const EXTENDED = new Set('^{}\\[~]|\u20ac'); // two septets each (escape + character)
+
+/** Size on the air, in septets. */
+export function gsm7Length(text: string): number {
+  let n = 0;
+  for (const ch of text) n += EXTENDED.has(ch) ? 2 : 1;
+  return n;
+}
+
+/** Cuts to at most `units` septets, ending with '.' when something was cut. */
+export function truncateGsm7(text: string, units: number): string {
+  if (gsm7Length(text) <= units) return text;
+  let out = '';
+  for (const ch of text) {
+    if (gsm7Length(out + ch) > units - 1) break;
+    out += ch;
+  }
+  return `${out.trimEnd()}.`;
 }
