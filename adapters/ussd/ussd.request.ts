@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { BlockList, isIP } from 'node:net';
 import { tryNormalizePhone } from '../../src/common/phone';
+import type { SessionEnd } from './session.store';
 
 /** Who may call the webhook, and what a request must carry. Failing either is a 403 or a 400, never a hop. */
 
@@ -83,14 +84,9 @@ export function parseHopFields(body: unknown, defaultCountry: string): Parsed<Ho
   return { ok: true, value: { sessionId: sessionId.value, phone, text, serviceCode: serviceCode.value, networkCode: networkCode.value } };
 }
 
-export interface EventFields {
+/** AT's end-of-session notification: which session, and how it ended. */
+export interface EventFields extends SessionEnd {
   sessionId: string;
-  status: string;
-  durationMs: number | null;
-  hops: number | null;
-  input: string | null;
-  errorMessage: string | null;
-  cost: string | null;
 }
 
 function optionalCount(body: unknown, name: string): Parsed<number | null> {
