@@ -44,7 +44,7 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
     settlement,
     deliveries,
     disputes: new DisputeService(ctx, contracts, payments),
-    auth: new AuthService(ctx),
+    auth: new AuthService(ctx, profiles),
     profiles,
     // Issue 4: what the workers and the provider callbacks run.
     deposits: new DepositService(ctx, settlement),

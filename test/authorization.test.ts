@@ -1,3 +1,4 @@
+import type { DevSmsSender } from '../src/notification/dev-sms.sender';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
 import { domainOf, fundAndLock } from './support/drive';
 import { BUYER, createContract, errorCode, loginAs, SELLER, STRANGER } from './support/fixtures';
@@ -97,6 +98,10 @@ test('login codes: a wrong code is refused, codes are single-use, and the token 
   expect((await app.gql('{ viewer { phoneNumber language } }', {}, token)).body.data.viewer).toEqual({ phoneNumber: '+254711000999', language: 'EN' });
   expect((await app.gql('mutation { setLanguage(language: SW) { language } }', {}, token)).body.data.setLanguage.language).toBe('SW');
   expect(errorCode((await app.gql('mutation { setLanguage(language: SW) { language } }', {}, ADMIN_KEY)).body)).toBe('FORBIDDEN');
+  // The next code arrives in Kiswahili, and still signs the phone in.
+  expect(await loginAs(app, '+254711000999')).toMatch(/^vps_/);
+  const last = [...(app.running.sms as DevSmsSender).sent].reverse().find((m) => m.to === '+254711000999')!;
+  expect(last.text).toMatch(/^Nambari yako ya VoicePact ni \d{6}\./);
 });
 
 test("a page of payments brings each payment's contract, as the caller may see it", async () => {

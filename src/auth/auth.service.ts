@@ -3,6 +3,8 @@ import { LockMode } from '@mikro-orm/postgresql';
 import { DomainError } from '../common/errors';
 import { maskPhone, normalizePhone } from '../common/phone';
 import type { ServiceContext } from '../domain';
+import { text } from '../notification/notification.texts';
+import type { ProfileService } from '../profile/profile.service';
 import { ANONYMOUS, type Actor } from './actor';
 import { AuthSession } from './auth-session.entity';
 import { LoginCode } from './login-code.entity';
@@ -18,7 +20,10 @@ export const PARTNER_KEY_PREFIX = 'vpk_';
 export const SESSION_TOKEN_PREFIX = 'vps_';
 
 export class AuthService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly profiles: ProfileService,
+  ) {}
 
   async authenticate(authorization: string | undefined): Promise<Actor> {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
@@ -45,7 +50,9 @@ export class AuthService {
     this.ctx.em.create(LoginCode, { phoneNumber, codeHash: this.codeHash(phoneNumber, code), expiresAt: new Date(now.getTime() + ttl * 1000), createdAt: now });
     await this.ctx.em.flush();
     // Sent directly, not queued: a login code is a secret, and useless once its few minutes pass.
-    const result = await this.ctx.sms.send({ to: phoneNumber, text: `Your VoicePact code is ${code}. It expires in ${Math.round(ttl / 60)} minutes. Never share it.` });
+    const language = await this.profiles.language(phoneNumber);
+    const message = text('loginCode', language, { code, minutes: String(Math.max(1, Math.round(ttl / 60))) });
+    const result = await this.ctx.sms.send({ to: phoneNumber, text: message });
     if (result.status !== 'SENT') this.ctx.logger.warn({ phone: maskPhone(phoneNumber), detail: result.detail }, 'login code SMS rejected');
   }
 

@@ -38,6 +38,10 @@ const TEXTS = {
     SW: 'VoicePact {code}: malipo ya {money} yamechelewa. Huduma kwa wateja watakupigia. Msaada: {support}',
   },
   cancelled: { EN: 'VoicePact {code}: the contract for {product} was cancelled.', SW: 'VoicePact {code}: mkataba wa {product} umesitishwa.' },
+  loginCode: {
+    EN: 'Your VoicePact code is {code}. It expires in {minutes} minutes. Never share it.',
+    SW: 'Nambari yako ya VoicePact ni {code}. Itaisha baada ya dakika {minutes}. Usimpe mtu yeyote.',
+  },
   disputeResolved: { EN: 'VoicePact {code}: the dispute is resolved: {outcome}.', SW: 'VoicePact {code}: mgogoro umetatuliwa: {outcome}.' },
 } satisfies Record<string, Record<Language, string>>;
 
@@ -51,7 +55,7 @@ const ALERTS = {
 
 export type TextKey = keyof typeof TEXTS;
 export type AlertKey = keyof typeof ALERTS;
-export type TextVars = Partial<Record<'code' | 'role' | 'qty' | 'unit' | 'product' | 'money' | 'ussd' | 'releaseAt' | 'reason' | 'support' | 'outcome' | 'kind' | 'ref', string>>;
+export type TextVars = Partial<Record<'code' | 'role' | 'qty' | 'unit' | 'product' | 'money' | 'ussd' | 'releaseAt' | 'reason' | 'support' | 'outcome' | 'kind' | 'ref' | 'minutes', string>>;
 
 const WORDS: Record<string, Record<Language, string>> = {
   BUYER: { EN: 'buyer', SW: 'mnunuzi' },

@@ -38,7 +38,7 @@ export async function loginAs(app: TestApp, phone: string): Promise<string> {
   await app.gql('mutation($p: String!) { requestLoginCode(phoneNumber: $p) }', { p: phone });
   const sms = app.running.sms as DevSmsSender;
   // Other SMS (notifications from the workers) may reach the same phone meanwhile: pick the login code's.
-  const code = [...sms.sent].reverse().map((m) => m.to === phone && /VoicePact code is (\d{6})/.exec(m.text)?.[1]).find(Boolean);
+  const code = [...sms.sent].reverse().map((m) => m.to === phone && /VoicePact (?:code is|ni) (\d{6})/.exec(m.text)?.[1]).find(Boolean);
   if (!code) throw new Error(`no login code SMS for ${phone}`);
   const res = await app.gql('mutation($p: String!, $c: String!) { verifyLoginCode(phoneNumber: $p, code: $c) { token } }', { p: phone, c: code });
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
