@@ -95,6 +95,9 @@ const schema = z
     if (!env.ADMIN_API_KEY) ctx.addIssue({ code: 'custom', path: ['ADMIN_API_KEY'], message: 'is required in production' });
     if (env.PAYMENT_PROVIDER !== 'mpesa')
       ctx.addIssue({ code: 'custom', path: ['PAYMENT_PROVIDER'], message: 'must be mpesa in production (sandbox moves no money)' });
+    // A generated token changes at every restart, and Safaricom's callbacks for payments in flight would be refused.
+    if (!env.MPESA_CALLBACK_TOKEN)
+      ctx.addIssue({ code: 'custom', path: ['MPESA_CALLBACK_TOKEN'], message: 'is required in production (at least 16 characters)' });
   });
 
 type Env = z.infer<typeof schema>;
