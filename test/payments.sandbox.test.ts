@@ -69,9 +69,11 @@ test('an issue reported inside the window stops the release; resolving it as a r
   const { value: dispute } = await domainOf(app).disputes.report(asPhone(BUYER), { contractId: c.id, reason: 'POOR_QUALITY' as never });
 
   // The release-window job runs and finds the contract disputed: it does nothing.
+  const jobId = `release-window-${delivery!.id}`;
   const job = await wait(async () => {
-    const j = await app.running.queues.payments.getJob(`release-window-${delivery!.id}`);
-    return j && (await j.isCompleted()) && j;
+    const j = await app.running.queues.payments.getJob(jobId);
+    // isCompleted asks Redis now; the job object is a snapshot from before, so read it again once it is done.
+    return j && (await j.isCompleted()) && app.running.queues.payments.getJob(jobId);
   });
   expect(job!.returnvalue).toMatch(/DISPUTED/);
   expect((await paymentOf(app, c.id)).status).toBe('LOCKED');
