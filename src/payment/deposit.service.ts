@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../domain';
 import { Payment, PaymentStatus } from './payment.entity';
-import { ProviderRejectedError, type PaymentProvider } from './payment.provider';
+import { ProviderRejectedError, requireProvider, type PaymentProvider } from './payment.provider';
 import type { SettlementService } from './settlement.service';
 
 /** The buyer's deposit: the STK push is started once per payment; its result arrives as a provider event. */
@@ -11,8 +11,7 @@ export class DepositService {
   ) {}
 
   private get provider(): PaymentProvider {
-    if (!this.ctx.provider) throw new Error('No payment provider configured for this unit of work');
-    return this.ctx.provider;
+    return requireProvider(this.ctx.provider);
   }
 
   async start(paymentId: string): Promise<'finished' | 'started'> {

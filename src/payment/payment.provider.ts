@@ -65,3 +65,9 @@ export type ProviderEvent =
   | { type: 'PAYOUT_RESULT'; reference: string | null; providerRef: string | null; outcome: ProviderOutcome };
 
 export type ProviderEventHandler = (event: ProviderEvent) => Promise<void>;
+
+/** Units of work built without a provider (the partner CLI, some tests) must not reach money-moving code. */
+export function requireProvider(provider: PaymentProvider | undefined): PaymentProvider {
+  if (!provider) throw new Error('No payment provider configured for this unit of work');
+  return provider;
+}

@@ -5,7 +5,7 @@ import { Contract } from '../contract/contract.entity';
 import type { ServiceContext } from '../domain';
 import { alertOnce } from '../outbox/alerts';
 import { Payment, PaymentStatus } from './payment.entity';
-import { ProviderRejectedError, type PaymentProvider } from './payment.provider';
+import { ProviderRejectedError, requireProvider, type PaymentProvider } from './payment.provider';
 import type { SettlementService } from './settlement.service';
 
 const actor = systemActor('payments');
@@ -34,8 +34,7 @@ export class PayoutService {
   ) {}
 
   private get provider(): PaymentProvider {
-    if (!this.ctx.provider) throw new Error('No payment provider configured for this unit of work');
-    return this.ctx.provider;
+    return requireProvider(this.ctx.provider);
   }
 
   private get inDoubtMs(): number {
