@@ -4,7 +4,8 @@ import { startTestApp, type TestApp } from './support/app';
 import { domainOf, fundAndLock } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, createContract, SELLER } from './support/fixtures';
-import { asPhone, confirmedContract, FAST, paymentOf, statusOf } from './support/money-flow';
+import { confirmedContract, FAST, paymentOf, statusOf } from './support/money-flow';
+import { phoneActor } from '../src/auth/actor';
 
 /**
  * The schedulers (session cleanup, contract expiry, reconciliation) on short periods. The app runs as "api";
@@ -75,14 +76,14 @@ test('reconciliation finishes what lost jobs left: a payout never sent, a releas
   // A confirmed delivery whose payout job was lost.
   const paid = await confirmedContract(app);
   await fundAndLock(app, paid.id);
-  await domainOf(app).deliveries.confirm(asPhone(BUYER), { contractId: paid.id, kind: 'FULL' as never });
+  await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: paid.id, kind: 'FULL' as never });
   // A seller's report whose release-window job was lost.
   const windowed = await confirmedContract(app);
   await fundAndLock(app, windowed.id);
-  await domainOf(app).deliveries.confirm(asPhone(SELLER), { contractId: windowed.id, kind: 'FULL' as never });
+  await domainOf(app).deliveries.confirm(phoneActor(SELLER), { contractId: windowed.id, kind: 'FULL' as never });
   // A deposit whose start and timeout jobs were both lost.
   const stuck = await confirmedContract(app);
-  await domainOf(app).payments.fundEscrow(asPhone(BUYER), stuck.id);
+  await domainOf(app).payments.fundEscrow(phoneActor(BUYER), stuck.id);
   await forgetRelayedJobs();
 
   await run();

@@ -11,7 +11,8 @@ import { startTestApp, type TestApp } from './support/app';
 import { domainOf } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, createContract, SELLER } from './support/fixtures';
-import { asPhone, FAST } from './support/money-flow';
+import { FAST } from './support/money-flow';
+import { phoneActor } from '../src/auth/actor';
 
 describe('texts', () => {
   const long = {
@@ -73,7 +74,7 @@ describe("through Africa's Talking (the fake), from the real queue", () => {
   });
 
   test('each party is told of a new contract once, in their language, and a failed send is retried', async () => {
-    await domainOf(app).profiles.setLanguage(asPhone(SELLER), Language.SW);
+    await domainOf(app).profiles.setLanguage(phoneActor(SELLER), Language.SW);
     at.failNext(1, 503);
     const c = await createContract(app);
     const to = (phone: string) => at.requests.filter((r) => r.form.to === phone && r.form.message.includes(c.code));

@@ -2,7 +2,8 @@ import { OutboxMessage } from '../src/outbox/outbox-message.entity';
 import { domainOf } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER } from './support/fixtures';
-import { asPhone, auditCount, confirmedContract, fundAndWaitLocked, paymentOf } from './support/money-flow';
+import { auditCount, confirmedContract, fundAndWaitLocked, paymentOf } from './support/money-flow';
+import { phoneActor } from '../src/auth/actor';
 import { B2C_PATH, startMpesaApp } from './support/mpesa-app';
 import { PrivateRedis } from './support/redis-server';
 import { configAsEnv, spawnWorker } from './support/worker-child';
@@ -21,7 +22,7 @@ test('a worker killed in the middle of a payout, and started again, pays once', 
     const c = await confirmedContract(app);
     await fundAndWaitLocked(app, c.id, (f) => eventually(f, { what: 'deposit' }));
     fake.stallNext(1); // the B2C request reaches "M-Pesa" and is never answered
-    await domainOf(app).deliveries.confirm(asPhone(BUYER), { contractId: c.id, kind: 'FULL' as never });
+    await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
     const sending = await eventually(async () => {
       const p = await paymentOf(app, c.id);
       return p.payoutRequestedAt && b2cRequests(fake, p.payoutRef!).length === 1 && p;
@@ -56,7 +57,7 @@ test('a delivery confirmed while Redis is down is paid once Redis is back, and o
 
     await redis.stop();
     await eventually(() => app.running.queueConnection.status !== 'ready', { what: 'the app to notice Redis is gone' });
-    const { changed } = await domainOf(app).deliveries.confirm(asPhone(BUYER), { contractId: c.id, kind: 'FULL' as never });
+    const { changed } = await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
     expect(changed).toBe(true); // the decision commits without Redis: the payout job waits in the outbox
     const row = () => app.running.orm.em.fork().findOneOrFail(OutboxMessage, { jobId: `payout-${locked.id}` });
     // Asserting that nothing happens needs a window: the relay polls every 50 ms, so 1 s is twenty tries.

@@ -4,7 +4,8 @@ import type { TestApp } from './support/app';
 import { domainOf } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, SELLER } from './support/fixtures';
-import { asPhone, auditCount, confirmedContract, fundAndWaitLocked, paymentOf, statusOf } from './support/money-flow';
+import { auditCount, confirmedContract, fundAndWaitLocked, paymentOf, statusOf } from './support/money-flow';
+import { phoneActor } from '../src/auth/actor';
 import { B2C_PATH, postCallback, startMpesaApp, STK_PATH } from './support/mpesa-app';
 import type { FakeMpesaServer } from './fakes/fake-mpesa.server';
 
@@ -28,7 +29,7 @@ const b2cRequests = (ref: string) => fake.requestsTo(B2C_PATH).filter((r) => r.b
 const supportTexts = () => (app.running.sms as DevSmsSender).sent.filter((m) => m.to === '+254700000999').map((m) => m.text);
 
 async function releaseByBuyer(contractId: string) {
-  await domainOf(app).deliveries.confirm(asPhone(BUYER), { contractId, kind: 'FULL' as never });
+  await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId, kind: 'FULL' as never });
   return wait(async () => {
     const p = await paymentOf(app, contractId);
     return p.status !== 'LOCKED' && p;
@@ -94,9 +95,9 @@ test('late, replayed, unknown, malformed and forged callbacks change nothing', a
 test('a deposit that completes after the contract was cancelled goes back to the buyer', async () => {
   const c = await confirmedContract(app);
   fake.holdCallbacks();
-  await domainOf(app).payments.fundEscrow(asPhone(BUYER), c.id);
+  await domainOf(app).payments.fundEscrow(phoneActor(BUYER), c.id);
   await wait(async () => (await paymentOf(app, c.id)).depositRef);
-  await domainOf(app).contracts.cancel(asPhone(SELLER), c.id, 'changed my mind');
+  await domainOf(app).contracts.cancel(phoneActor(SELLER), c.id, 'changed my mind');
   await fake.releaseCallbacks();
   const refunded = await wait(async () => {
     const p = await paymentOf(app, c.id);
@@ -119,7 +120,7 @@ test('a provider that fails, then recovers, pays once', async () => {
 test('a dispute resolved as a refund pays the buyer back through B2C', async () => {
   const c = await confirmedContract(app);
   await fundAndWaitLocked(app, c.id, wait);
-  const { value: dispute } = await domainOf(app).disputes.report(asPhone(SELLER), { contractId: c.id, reason: 'PAYMENT_PROBLEM' as never });
+  const { value: dispute } = await domainOf(app).disputes.report(phoneActor(SELLER), { contractId: c.id, reason: 'PAYMENT_PROBLEM' as never });
   await domainOf(app).disputes.resolve({ kind: 'admin' }, { disputeId: dispute.id, outcome: 'REFUND_TO_BUYER' as never });
   const refunded = await wait(async () => {
     const p = await paymentOf(app, c.id);
@@ -154,7 +155,7 @@ test('a payout M-Pesa says nothing about stays LOCKED, support is alerted once, 
   const c = await confirmedContract(app);
   const locked = await fundAndWaitLocked(app, c.id, wait);
   fake.holdCallbacks(); // the result, and every status answer reconciliation asks for, are held back
-  await domainOf(app).deliveries.confirm(asPhone(BUYER), { contractId: c.id, kind: 'FULL' as never });
+  await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
   await wait(async () => supportTexts().some((t) => t.includes(c.code) && t.includes('unresolved')));
   expect((await paymentOf(app, c.id)).status).toBe('LOCKED'); // never FAILED: the money may have moved
   await fake.releaseCallbacks();
@@ -167,7 +168,7 @@ test('a payout M-Pesa says nothing about stays LOCKED, support is alerted once, 
 test('money that arrives for a deposit that already failed is reported to support', async () => {
   const c = await confirmedContract(app);
   fake.holdCallbacks();
-  const { value: payment } = await domainOf(app).payments.fundEscrow(asPhone(BUYER), c.id);
+  const { value: payment } = await domainOf(app).payments.fundEscrow(phoneActor(BUYER), c.id);
   await wait(async () => (await paymentOf(app, c.id)).depositRef);
   expect(await domainOf(app).deposits.expire(payment.id)).toBe(true); // what the deposit-timeout job does
   await fake.releaseCallbacks(); // the buyer paid after all

@@ -2,7 +2,8 @@ import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
 import { domainOf } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, createContract, loginAs, SELLER } from './support/fixtures';
-import { asPhone, auditCount, confirmedContract, FAST, fundAndWaitLocked, paymentOf, statusOf } from './support/money-flow';
+import { auditCount, confirmedContract, FAST, fundAndWaitLocked, paymentOf, statusOf } from './support/money-flow';
+import { phoneActor } from '../src/auth/actor';
 import type { DevSmsSender } from '../src/notification/dev-sms.sender';
 import { OutboxMessage } from '../src/outbox/outbox-message.entity';
 
@@ -55,7 +56,7 @@ test('creation to released payment through the API and the workers alone, with o
 test("the seller's full delivery is accepted when the release window passes, and the buyer was told how to answer", async () => {
   const c = await confirmedContract(app);
   await fundAndWaitLocked(app, c.id, wait);
-  await domainOf(app).deliveries.confirm(asPhone(SELLER), { contractId: c.id, kind: 'FULL' as never });
+  await domainOf(app).deliveries.confirm(phoneActor(SELLER), { contractId: c.id, kind: 'FULL' as never });
   expect(await statusOf(app, c.id)).toBe('ACTIVE'); // not before the window
   await wait(async () => (await paymentOf(app, c.id)).status === 'RELEASED');
   expect(await statusOf(app, c.id)).toBe('COMPLETED');
@@ -65,8 +66,8 @@ test("the seller's full delivery is accepted when the release window passes, and
 test('an issue reported inside the window stops the release; resolving it as a refund pays the buyer back', async () => {
   const c = await confirmedContract(app);
   const locked = await fundAndWaitLocked(app, c.id, wait);
-  const { value: delivery } = await domainOf(app).deliveries.confirm(asPhone(SELLER), { contractId: c.id, kind: 'FULL' as never });
-  const { value: dispute } = await domainOf(app).disputes.report(asPhone(BUYER), { contractId: c.id, reason: 'POOR_QUALITY' as never });
+  const { value: delivery } = await domainOf(app).deliveries.confirm(phoneActor(SELLER), { contractId: c.id, kind: 'FULL' as never });
+  const { value: dispute } = await domainOf(app).disputes.report(phoneActor(BUYER), { contractId: c.id, reason: 'POOR_QUALITY' as never });
 
   // The release-window job runs and finds the contract disputed: it does nothing.
   const jobId = `release-window-${delivery!.id}`;
@@ -93,7 +94,7 @@ test('a deposit nobody completes times out: FAILED with a reason, the contract s
   const slow = await startTestApp('pay_sandbox_timeout', { ...FAST, PAYMENT_PROVIDER: 'sandbox', SANDBOX_SETTLE_MS: '60000', DEPOSIT_TIMEOUT_SECONDS: '1' }, 'all');
   try {
     const c = await confirmedContract(slow);
-    const { value: first } = await domainOf(slow).payments.fundEscrow(asPhone(BUYER), c.id);
+    const { value: first } = await domainOf(slow).payments.fundEscrow(phoneActor(BUYER), c.id);
     const failed = await eventually(async () => {
       const p = await paymentOf(slow, c.id);
       return p.status === 'FAILED' && p;
@@ -102,7 +103,7 @@ test('a deposit nobody completes times out: FAILED with a reason, the contract s
     expect(failed.failureReason).toMatch(/timed out/i);
     expect(failed.depositRef).toBeTruthy(); // the STK push went out once
     expect(await statusOf(slow, c.id)).toBe('CONFIRMED');
-    const { value: second, changed } = await domainOf(slow).payments.fundEscrow(asPhone(BUYER), c.id);
+    const { value: second, changed } = await domainOf(slow).payments.fundEscrow(phoneActor(BUYER), c.id);
     expect(changed).toBe(true);
     expect(second.id).not.toBe(first.id);
   } finally {

@@ -1,5 +1,5 @@
 import { isGsm7 } from '../src/common/gsm7';
-import type { Actor } from '../src/auth/actor';
+import { phoneActor, type Actor } from '../src/auth/actor';
 import { DeliveryKind } from '../src/delivery/delivery.entity';
 import { DisputeOutcome, DisputeReason } from '../src/dispute/dispute.entity';
 import { createDomain } from '../src/domain';
@@ -38,18 +38,18 @@ async function seedPhone(me: string): Promise<void> {
   for (let i = 0; i < 2; i++) await activeContract(app, { buyer: me, seller: other(), product: `Potatoes ${i}`, totalAmount: '45000' });
   await activeContract(app, { buyer: other(), seller: me, product: 'Milk', totalAmount: '15600.75' });
   const disputed = await activeContract(app, { buyer: me, seller: other(), product: 'Tomatoes' });
-  await d().disputes.report({ kind: 'phone', phone: me, via: 'session' }, { contractId: disputed.id, reason: DisputeReason.POOR_QUALITY });
+  await d().disputes.report(phoneActor(me), { contractId: disputed.id, reason: DisputeReason.POOR_QUALITY });
   // Payments that failed, wait, were released and were refunded.
   const failing = await confirmedContract(app, { buyer: me, seller: other(), product: 'Onions' });
   const failed = await d().payments.fundEscrow(admin, failing.id);
   await d().settlement.settleDeposit(failed.value.id, { state: 'FAILED', reason: 'Request cancelled by user' });
   await d().payments.fundEscrow(admin, failing.id); // a new attempt, still PENDING
   const released = await activeContract(app, { buyer: me, seller: other(), product: 'Sorghum' });
-  await d().deliveries.confirm({ kind: 'phone', phone: me, via: 'session' }, { contractId: released.id, kind: DeliveryKind.FULL });
+  await d().deliveries.confirm(phoneActor(me), { contractId: released.id, kind: DeliveryKind.FULL });
   const rp = (await d().payments.list(admin, { contractId: released.id })).nodes[0];
   await d().settlement.settlePayout(rp.id, { state: 'SUCCEEDED', receipt: 'REL1' });
   const refunded = await activeContract(app, { buyer: me, seller: other(), product: 'Cabbages' });
-  const dispute = await d().disputes.report({ kind: 'phone', phone: me, via: 'session' }, { contractId: refunded.id, reason: DisputeReason.NOT_DELIVERED });
+  const dispute = await d().disputes.report(phoneActor(me), { contractId: refunded.id, reason: DisputeReason.NOT_DELIVERED });
   await d().disputes.resolve(admin, { disputeId: dispute.value.id, outcome: DisputeOutcome.REFUND_TO_BUYER });
   const fp = (await d().payments.list(admin, { contractId: refunded.id })).nodes[0];
   await d().settlement.settlePayout(fp.id, { state: 'SUCCEEDED', receipt: 'REF1' });

@@ -1,6 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLContext } from '../../schema/context';
+import { phoneActor } from '../../src/auth/actor';
 import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
 import type { Orm } from '../../src/db';
@@ -131,7 +132,7 @@ export class HopRunner {
   }
 
   private async compute(em: EntityManager, row: SessionRow, req: HopRequest, saved: Frame[] | undefined, locked: boolean, ctl: Control) {
-    const gql = new UssdGraphQL(this.d.apollo, { kind: 'phone', phone: req.phone, via: 'ussd' }, () => em, this.d.domainDeps);
+    const gql = new UssdGraphQL(this.d.apollo, phoneActor(req.phone, 'ussd'), () => em, this.d.domainDeps);
     // The language is asked once per session (viewer), then travels in the session's context.
     const lang = row.context.lang ?? (await gql.run<{ viewer: { language: Lang } }>(DOCS.viewer)).data.viewer.language;
     ctl.lang = lang;

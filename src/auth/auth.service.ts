@@ -5,7 +5,7 @@ import { maskPhone, normalizePhone } from '../common/phone';
 import type { ServiceContext } from '../domain';
 import { text } from '../notification/notification.texts';
 import type { ProfileService } from '../profile/profile.service';
-import { ANONYMOUS, type Actor } from './actor';
+import { ANONYMOUS, phoneActor, type Actor } from './actor';
 import { AuthSession } from './auth-session.entity';
 import { LoginCode } from './login-code.entity';
 import { Partner } from './partner.entity';
@@ -34,7 +34,7 @@ export class AuthService {
       if (partner) return { kind: 'partner', partnerId: partner.id };
     } else if (token.startsWith(SESSION_TOKEN_PREFIX)) {
       const session = await this.ctx.em.findOne(AuthSession, { tokenHash: sha256(token), expiresAt: { $gt: this.ctx.now() } });
-      if (session) return { kind: 'phone', phone: session.phoneNumber, via: 'session' };
+      if (session) return phoneActor(session.phoneNumber);
     }
     throw new DomainError('UNAUTHENTICATED', 'The token is not valid or has expired');
   }

@@ -1,5 +1,4 @@
-import type { Actor } from '../auth/actor';
-import { systemActor } from '../auth/actor';
+import { phoneActor as phone, systemActor, type Actor } from '../auth/actor';
 import { Contract } from '../contract/contract.entity';
 import { createDomain, type DomainDeps } from '../domain';
 import type { Orm } from '../db';
@@ -14,7 +13,6 @@ export const DEMO_PARTIES = [
 ] as const;
 
 const [WANJIRU, OTIENO, AMINA, KIPROP] = DEMO_PARTIES.map((p) => p.phoneNumber);
-const phone = (p: string): Actor => ({ kind: 'phone', phone: p, via: 'session' });
 const admin: Actor = { kind: 'admin' };
 const settle = systemActor('demo-seed');
 

@@ -14,7 +14,8 @@ export async function fundAndLock(app: TestApp, contractId: string): Promise<str
   const res = await app.gql('mutation($id: ID!) { fundEscrow(contractId: $id) { id status } }', { id: contractId }, ADMIN_KEY);
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
   const paymentId = res.body.data.fundEscrow.id as string;
-  await domainOf(app).settlement.settleDeposit(paymentId, { state: 'SUCCEEDED', receipt: `RCPT${paymentId.slice(0, 6)}` });
+  const result = await domainOf(app).settlement.settleDeposit(paymentId, { state: 'SUCCEEDED', receipt: `RCPT${paymentId.slice(0, 6)}` });
+  if (result !== 'applied') throw new Error(`deposit not applied: ${result}`);
   return paymentId;
 }
 

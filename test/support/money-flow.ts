@@ -1,4 +1,4 @@
-import type { Actor } from '../../src/auth/actor';
+import { phoneActor } from '../../src/auth/actor';
 import { Contract } from '../../src/contract/contract.entity';
 import { Payment } from '../../src/payment/payment.entity';
 import { AuditEvent } from '../../src/audit/audit-event.entity';
@@ -17,12 +17,10 @@ export const FAST = {
   ESCROW_RELEASE_HOURS: '48',
 };
 
-export const asPhone = (phone: string): Actor => ({ kind: 'phone', phone, via: 'session' });
-
 /** A contract both parties accepted (CONFIRMED), with a whole-shilling amount M-Pesa can move. */
 export async function confirmedContract(app: TestApp, overrides: Record<string, unknown> = {}): Promise<{ id: string; code: string }> {
   const c = await createContract(app, { totalAmount: '2500', ...overrides });
-  for (const phone of [BUYER, SELLER]) await domainOf(app).contracts.accept(asPhone(phone), c.id);
+  for (const phone of [BUYER, SELLER]) await domainOf(app).contracts.accept(phoneActor(phone), c.id);
   return c;
 }
 
@@ -43,7 +41,7 @@ export async function auditCount(app: TestApp, subjectId: string, action: string
 
 /** Funds the escrow through the buyer and waits for the provider (sandbox or fake M-Pesa) to lock it. */
 export async function fundAndWaitLocked(app: TestApp, contractId: string, wait: <T>(f: () => Promise<T | false>) => Promise<T>): Promise<Payment> {
-  await domainOf(app).payments.fundEscrow(asPhone(BUYER), contractId);
+  await domainOf(app).payments.fundEscrow(phoneActor(BUYER), contractId);
   return wait(async () => {
     const p = await paymentOf(app, contractId);
     return p.status === 'LOCKED' && (await statusOf(app, contractId)) === 'ACTIVE' && p;

@@ -1,6 +1,6 @@
-import { createDomain } from '../../src/domain';
-import type { Actor } from '../../src/auth/actor';
+import { phoneActor } from '../../src/auth/actor';
 import { ADMIN_KEY, type TestApp } from './app';
+import { domainOf as domain, fundAndLock } from './drive';
 import { createContract } from './fixtures';
 
 /**
@@ -8,9 +8,6 @@ import { createContract } from './fixtures';
  * each party accepts, the buyer's deposit is settled through the settlement service (the path a provider
  * callback takes). Nothing is written to tables by hand.
  */
-
-const phoneActor = (phone: string): Actor => ({ kind: 'phone', phone, via: 'session' });
-const domain = (app: TestApp) => createDomain(app.running.orm.em.fork(), app.running.domainDeps);
 
 export interface Made {
   id: string;
@@ -52,9 +49,7 @@ export async function confirmedContract(app: TestApp, deal: Deal): Promise<Made>
 /** ACTIVE: escrow funded and the deposit settled (LOCKED). */
 export async function activeContract(app: TestApp, deal: Deal): Promise<Made> {
   const c = await confirmedContract(app, deal);
-  const { value: payment } = await domain(app).payments.fundEscrow({ kind: 'admin' }, c.id);
-  const result = await domain(app).settlement.settleDeposit(payment.id, { state: 'SUCCEEDED', receipt: `T${payment.id.slice(0, 8).toUpperCase()}` });
-  if (result !== 'applied') throw new Error(`deposit not applied: ${result}`);
+  await fundAndLock(app, c.id);
   return c;
 }
 
