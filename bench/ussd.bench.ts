@@ -49,7 +49,7 @@ async function ussd(): Promise<Result> {
   await admin.end();
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const port = 3900 + Math.floor(Math.random() * 90);
-  const child = spawn(process.execPath, ['dist/src/main.js', '--role=api', '--demo'], {
+  const child = spawn(process.execPath, ['dist/src/server/main.js', '--role=api', '--demo'], {
     cwd: ROOT,
     stdio: 'ignore',
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${DB}`,

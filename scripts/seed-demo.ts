@@ -2,9 +2,9 @@
 import 'reflect-metadata';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/common/logger';
-import { openDatabase } from '../src/db';
+import { openDatabase } from '../src/server/db';
 import { describeDemoPhones, seedDemo } from '../src/demo/demo.seed';
-import { DevSmsSender } from '../src/notification/dev-sms.sender';
+import { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -1,3 +1,4 @@
+/** The domain's entities; adapters that keep tables of their own (the USSD sessions) add theirs in src/server/db.ts. */
 import { Contract } from './contract/contract.entity';
 import { Party } from './contract/party.entity';
 import { Delivery } from './delivery/delivery.entity';
@@ -8,11 +9,10 @@ import { Partner } from './auth/partner.entity';
 import { LoginCode } from './auth/login-code.entity';
 import { AuthSession } from './auth/auth-session.entity';
 import { Profile } from './profile/profile.entity';
-import { UssdSession } from './ussd/ussd-session.entity';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 import { ProviderCallback } from './payment/provider-callback.entity';
 
 export const entities = [
   Contract, Party, Delivery, Payment, Dispute, AuditEvent,
-  Partner, LoginCode, AuthSession, Profile, UssdSession, OutboxMessage, ProviderCallback,
+  Partner, LoginCode, AuthSession, Profile, OutboxMessage, ProviderCallback,
 ];

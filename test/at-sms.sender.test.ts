@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { AfricasTalkingSmsSender, type AfricasTalkingSmsOptions } from '../adapters/africastalking/at-sms.sender';
+import { AfricasTalkingSmsSender, type AfricasTalkingSmsOptions } from '../adapters/sms/at-sms.sender';
 import { loadConfig } from '../src/config';
 import { FakeAfricasTalkingServer } from './fakes/fake-at.server';
 

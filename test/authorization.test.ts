@@ -1,4 +1,4 @@
-import type { DevSmsSender } from '../src/notification/dev-sms.sender';
+import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
 import { domainOf, fundAndLock } from './support/drive';
 import { BUYER, createContract, errorCode, loginAs, SELLER, STRANGER } from './support/fixtures';

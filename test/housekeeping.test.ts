@@ -31,8 +31,8 @@ afterEach(async () => {
 afterAll(() => app.close());
 
 const run = async () => {
-  const { config, logger, orm, domainDeps, queues } = app.running;
-  workers = await startWorkers({ config, logger, orm, domainDeps, queues });
+  const { config, logger, orm, domainDeps, queues, workerConnection } = app.running;
+  workers = await startWorkers({ config, logger, orm, domainDeps, queues, workerConnection });
 };
 const sql = (query: string, params: unknown[] = []) => app.running.orm.em.fork().getConnection().execute(query, params);
 /** What a Redis that lost its data leaves: decisions whose jobs were relayed and then forgotten. */

@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ensureDatabase, ormOptions } from '../src/db';
+import { ensureDatabase, ormOptions } from '../src/server/db';
 import { dropDatabase, freshDatabaseUrl } from './support/database';
 
 test('the committed migrations apply on an empty database and match the entities exactly', async () => {

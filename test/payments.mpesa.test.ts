@@ -1,5 +1,5 @@
 import { ProviderCallback } from '../src/payment/provider-callback.entity';
-import type { DevSmsSender } from '../src/notification/dev-sms.sender';
+import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 import type { TestApp } from './support/app';
 import { domainOf } from './support/drive';
 import { eventually } from './support/eventually';

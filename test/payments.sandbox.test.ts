@@ -4,7 +4,7 @@ import { eventually } from './support/eventually';
 import { BUYER, createContract, loginAs, SELLER } from './support/fixtures';
 import { auditCount, confirmedContract, FAST, fundAndWaitLocked, paymentOf, statusOf } from './support/money-flow';
 import { phoneActor } from '../src/auth/actor';
-import type { DevSmsSender } from '../src/notification/dev-sms.sender';
+import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 import { OutboxMessage } from '../src/outbox/outbox-message.entity';
 
 /** The sandbox provider, the real workers, a release window of about a second. */

@@ -2,6 +2,7 @@ import type { Job, Queue } from 'bullmq';
 import type { Config } from '../src/config';
 import type { Logger } from '../src/common/logger';
 import type { Domain } from '../src/domain';
+import { cleanupSessions } from '../adapters/ussd/session.store';
 
 export const HOUSEKEEPING_JOBS = { sessionCleanup: 'session-cleanup', contractExpiry: 'contract-expiry', reconcile: 'reconcile' } as const;
 
@@ -17,7 +18,8 @@ export function housekeepingProcessor(unitOfWork: () => Domain, config: Config, 
   return async (job: Job): Promise<string> => {
     switch (job.name) {
       case HOUSEKEEPING_JOBS.sessionCleanup: {
-        const { closed, deleted } = await unitOfWork().housekeeping.cleanupSessions();
+        const { em } = unitOfWork();
+        const { closed, deleted } = await cleanupSessions(em, new Date(), config.USSD_SESSION_RETENTION_HOURS);
         return `${closed} sessions closed, ${deleted} deleted`;
       }
       case HOUSEKEEPING_JOBS.contractExpiry:

@@ -2,10 +2,9 @@ import { Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config';
 import type { Logger } from '../src/common/logger';
-import type { Orm } from '../src/db';
+import type { Orm } from '../src/common/orm';
 import { createDomain, type DomainDeps } from '../src/domain';
 import { QUEUES, type QueueName } from '../src/outbox/outbox';
-import { createRedis } from '../src/redis';
 import { housekeepingProcessor, scheduleHousekeeping } from './housekeeping.worker';
 import { notificationProcessor } from './notification.worker';
 import { relayOnce } from './outbox.relay';
@@ -19,6 +18,8 @@ export interface WorkerParts {
   orm: Orm;
   domainDeps: DomainDeps;
   queues: Queues;
+  /** A Redis connection for one worker, with maxRetriesPerRequest: null (BullMQ needs it; STACK.md, trap 4). */
+  workerConnection(name: string): Redis;
 }
 
 const RELAY_BATCH = 100;
@@ -27,7 +28,7 @@ const RELAY_BATCH = 100;
  * The BullMQ workers, the outbox relay and the provider-inbox sweep. close() stops taking jobs and waits for the
  * active ones (BullMQ's graceful close); a job cut off by a crash is picked up again once its lock expires.
  */
-export async function startWorkers({ config, logger, orm, domainDeps, queues }: WorkerParts): Promise<{ close(graceMs?: number): Promise<void> }> {
+export async function startWorkers({ config, logger, orm, domainDeps, queues, workerConnection }: WorkerParts): Promise<{ close(graceMs?: number): Promise<void> }> {
   // Each job, sweep and relay pass works in a unit of work of its own: never the global EntityManager.
   const unitOfWork = () => createDomain(orm.em.fork(), domainDeps);
   const connections: Redis[] = [];
@@ -42,7 +43,7 @@ export async function startWorkers({ config, logger, orm, domainDeps, queues }: 
     }
   };
   const worker = (name: QueueName, processor: Processor, concurrency: number) => {
-    const connection = createRedis(config.REDIS_URL, `worker:${name}`, logger, 'worker'); // maxRetriesPerRequest: null
+    const connection = workerConnection(`worker:${name}`);
     connections.push(connection);
     const w = new CuttableWorker(name, counted(name, processor), {
       connection,

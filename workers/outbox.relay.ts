@@ -1,4 +1,4 @@
-import type { Orm } from '../src/db';
+import type { Orm } from '../src/common/orm';
 import type { Logger } from '../src/common/logger';
 import type { Queues } from './queues';
 

@@ -1,4 +1,4 @@
-import type { Orm } from '../../src/db';
+import type { Orm } from '../../src/common/orm';
 import type { BackgroundTasks } from '../../src/common/background';
 import { createDomain, type DomainDeps } from '../../src/domain';
 import type { ProviderEvent } from '../../src/payment/payment.provider';

@@ -170,3 +170,27 @@ export class SessionStore {
     return r ? { hops: r.hops, createdAt: r.created_at, menu: r.current_menu, phone: r.phone_number } : null;
   }
 }
+
+/**
+ * Housekeeping for the table above (run by the session-cleanup job): expired sessions are closed (EXPIRED), and
+ * deleted once closed for the retention period.
+ */
+export async function cleanupSessions(em: EntityManager, now: Date, retentionHours: number): Promise<{ closed: number; deleted: number }> {
+  const conn = em.getConnection();
+  const closed = await conn.execute(
+    `update ussd_sessions set active = false, end_status = coalesce(end_status, 'EXPIRED'), updated_at = ? where active and expires_at < ?`,
+    [now, now],
+    'run',
+  );
+  const deleted = await conn.execute(
+    'delete from ussd_sessions where not active and updated_at < ? and expires_at < ?',
+    [new Date(now.getTime() - retentionHours * 3600_000), now],
+    'run',
+  );
+  return { closed: affected(closed), deleted: affected(deleted) };
+}
+
+function affected(result: unknown): number {
+  const r = result as { affectedRows?: number; rowCount?: number } | number;
+  return typeof r === 'number' ? r : (r.affectedRows ?? r.rowCount ?? 0);
+}

@@ -4,7 +4,7 @@ import type { GraphQLContext } from '../../schema/context';
 import { phoneActor } from '../../src/auth/actor';
 import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
-import type { Orm } from '../../src/db';
+import type { Orm } from '../../src/common/orm';
 import type { DomainDeps } from '../../src/domain';
 import { MAIN, NeedsLock, type Engine } from './ussd.engine';
 import { DOCS, UssdGraphQL } from './ussd.graphql';

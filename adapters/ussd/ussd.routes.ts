@@ -1,9 +1,15 @@
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type { AppParts } from '../../src/app';
+import type { ApolloServer } from '@apollo/server';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Config } from '../../src/config';
+import type { Logger } from '../../src/common/logger';
+import type { Orm } from '../../src/common/orm';
+import type { DomainDeps } from '../../src/domain';
+import type { GraphQLContext } from '../../schema/context';
 import { maskPhone } from '../../src/common/phone';
-import { requireAdminKey } from '../../src/http/admin-auth';
 import { createEngine } from './menus';
 import { SessionStore } from './session.store';
 import { HopRunner, SessionOwnerError, type HopOutcome } from './ussd.hop';
@@ -16,14 +22,25 @@ import { TEXTS } from './ussd.texts';
 /** The language is not known before the session is read; this screen must not wait for the database. */
 const RATE_LIMITED = render(endScreen(`${TEXTS.EN.rateLimited}\n${TEXTS.SW.rateLimited}`));
 
+export interface UssdRouteDeps {
+  config: Config;
+  logger: Logger;
+  orm: Orm;
+  /** Rate limits. */
+  redis: Redis;
+  apollo: ApolloServer<GraphQLContext>;
+  domainDeps: DomainDeps;
+  /** Where the adapter's metrics are registered (the composition root serves them at GET /metrics). */
+  registry: Registry;
+}
+
 /**
- * Africa's Talking's USSD webhook (POST /api/v1/ussd/, with or without the slash), its end-of-session
- * notification (POST /api/v1/ussd/events) and GET /metrics (admin key). Transport only: screens are the
- * menus', hops are ussd.hop.ts's.
+ * Africa's Talking's USSD webhook (POST /api/v1/ussd/, with or without the slash) and its end-of-session
+ * notification (POST /api/v1/ussd/events). Transport only: screens are the menus', hops are ussd.hop.ts's.
  */
-export function ussdRoutes(router: Router, parts: AppParts): void {
-  const { config, logger, orm, redis, apollo, domainDeps } = parts;
-  const metrics = createUssdMetrics();
+export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
+  const { config, logger, orm, redis, apollo, domainDeps, registry } = deps;
+  const metrics = createUssdMetrics(registry);
   const allowed = allowList(config.USSD_ALLOWED_IPS);
   const limiter = new PhoneRateLimiter(redis, config, logger, metrics);
   const store = new SessionStore(config.USSD_SESSION_TTL_SECONDS, config.USSD_RESUME_AFTER_SILENCE_SECONDS);
@@ -110,8 +127,4 @@ export function ussdRoutes(router: Router, parts: AppParts): void {
   router.post('/api/v1/ussd/events', onlyAfricasTalking, form, events);
   router.post('/api/v1/ussd', onlyAfricasTalking, form, webhook);
   router.post('/api/v1/ussd/', onlyAfricasTalking, form, webhook);
-  router.get('/metrics', requireAdminKey(config.ADMIN_API_KEY), async (ctx) => {
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
-  });
 }

@@ -1,7 +1,7 @@
 import { phoneActor as phone, systemActor, type Actor } from '../auth/actor';
 import { Contract } from '../contract/contract.entity';
 import { createDomain, type DomainDeps } from '../domain';
-import type { Orm } from '../db';
+import type { Orm } from '../common/orm';
 import { DeliveryKind } from '../delivery/delivery.entity';
 import { DisputeOutcome, DisputeReason } from '../dispute/dispute.entity';
 

@@ -16,24 +16,6 @@ export class HousekeepingService {
     private readonly deliveries: DeliveryService,
   ) {}
 
-  /** Expired USSD sessions are closed (EXPIRED), and deleted once closed for the retention period. */
-  async cleanupSessions(): Promise<{ closed: number; deleted: number }> {
-    const conn = this.ctx.em.fork().getConnection();
-    const now = this.ctx.now();
-    const retentionMs = this.ctx.config.USSD_SESSION_RETENTION_HOURS * 3600_000;
-    const closed = await conn.execute(
-      `update ussd_sessions set active = false, end_status = coalesce(end_status, 'EXPIRED'), updated_at = ? where active and expires_at < ?`,
-      [now, now],
-      'run',
-    );
-    const deleted = await conn.execute(
-      'delete from ussd_sessions where not active and updated_at < ? and expires_at < ?',
-      [new Date(now.getTime() - retentionMs), now],
-      'run',
-    );
-    return { closed: affected(closed), deleted: affected(deleted) };
-  }
-
   expireContracts(): Promise<number> {
     return this.contracts.expireOverdue(systemActor('contract-expiry'));
   }
@@ -83,9 +65,4 @@ export class HousekeepingService {
     await conn.execute('delete from outbox_messages where relayed_at < ?', [before], 'run');
     await conn.execute('delete from provider_callbacks where processed_at < ?', [before], 'run');
   }
-}
-
-function affected(result: unknown): number {
-  const r = result as { affectedRows?: number; rowCount?: number } | number;
-  return typeof r === 'number' ? r : (r.affectedRows ?? r.rowCount ?? 0);
 }

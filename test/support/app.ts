@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
-import { stop } from '../../src/shutdown';
-import { start, type Role, type Running } from '../../src/start';
+import { stop } from '../../src/server/shutdown';
+import { start, type Role, type Running } from '../../src/server/start';
 import { dropDatabase, freshDatabaseUrl } from './database';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';

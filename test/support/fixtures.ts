@@ -1,5 +1,5 @@
 import { ADMIN_KEY, type TestApp } from './app';
-import type { DevSmsSender } from '../../src/notification/dev-sms.sender';
+import type { DevSmsSender } from '../../adapters/sms/dev-sms.sender';
 
 export const BUYER = '+254712345678';
 export const SELLER = '+254722000111';

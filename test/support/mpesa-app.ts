@@ -1,4 +1,4 @@
-import type { Role } from '../../src/start';
+import type { Role } from '../../src/server/start';
 import { FakeMpesaServer } from '../fakes/fake-mpesa.server';
 import { startTestApp, type TestApp } from './app';
 import { FAST } from './money-flow';

@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
-import { start } from '../../src/start';
+import { start } from '../../src/server/start';
 
 async function main(): Promise<void> {
   const config = loadConfig({}, JSON.parse(process.env.VP_TEST_CONFIG ?? '{}'));

@@ -4,7 +4,7 @@ import type { ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { createContext, type GraphQLContext } from '../../schema/context';
 import { DomainError } from '../common/errors';
-import type { Orm } from '../db';
+import type { Orm } from './db';
 import { createDomain, type DomainDeps } from '../domain';
 
 /** POST /graphql: one forked EntityManager and one authenticated caller per request. */

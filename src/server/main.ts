@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './common/logger';
-import { describeDemoPhones, seedDemo } from './demo/demo.seed';
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../common/logger';
+import { describeDemoPhones, seedDemo } from '../demo/demo.seed';
 import { stop } from './shutdown';
 import { start, type Role } from './start';
 

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Redis } from 'ioredis';
-import type { Orm } from '../db';
+import type { Orm } from './db';
 
 const within = <T>(ms: number, p: Promise<T>) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);

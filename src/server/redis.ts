@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from './common/logger';
+import type { Logger } from '../common/logger';
 
 /**
  * Two kinds of connection. Request-path clients (health, rate limits) fail fast when Redis is away,

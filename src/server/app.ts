@@ -1,22 +1,24 @@
 import Router from '@koa/router';
 import Koa from 'koa';
+import { Registry } from 'prom-client';
 import type { ApolloServer } from '@apollo/server';
 import type { Redis } from 'ioredis';
-import type { GraphQLContext } from '../schema/context';
-import type { Config } from './config';
-import type { Logger } from './common/logger';
+import type { GraphQLContext } from '../../schema/context';
+import type { Config } from '../config';
+import type { Logger } from '../common/logger';
 import type { Orm } from './db';
-import type { DomainDeps } from './domain';
-import { simulatorRoutes } from '../adapters/simulator/simulator.routes';
-import { ussdRoutes } from '../adapters/ussd/ussd.routes';
-import { demoPhones } from './demo/demo.seed';
-import { requireAdminKey } from './http/admin-auth';
-import { graphqlRoute } from './http/graphql';
-import { healthRoute } from './http/health';
-import { requestLog } from './http/request-log';
-import { jobDashboard } from './http/job-dashboard';
-import { mpesaCallbackRoutes } from '../adapters/payments/mpesa-callback.routes';
-import type { ProviderEventSink } from '../adapters/payments/provider-events';
+import type { DomainDeps } from '../domain';
+import { simulatorRoutes } from '../../adapters/simulator/simulator.routes';
+import { ussdRoutes } from '../../adapters/ussd/ussd.routes';
+import { demoPhones } from '../demo/demo.seed';
+import { requireAdminKey } from './admin-auth';
+import { graphqlRoute } from './graphql.route';
+import { healthRoute } from './health.route';
+import { metricsRoute } from './metrics.route';
+import { requestLog } from './request-log';
+import { jobDashboard } from './job-dashboard';
+import { mpesaCallbackRoutes } from '../../adapters/payments/mpesa-callback.routes';
+import type { ProviderEventSink } from '../../adapters/payments/provider-events';
 import type { Queue } from 'bullmq';
 
 export interface AppParts {
@@ -51,7 +53,9 @@ export async function createApp(parts: AppParts): Promise<Koa> {
   const router = new Router();
   healthRoute(router, orm, redis);
   await graphqlRoute(router, apollo, orm, domainDeps);
-  ussdRoutes(router, parts);
+  const registry = new Registry(); // per app, not prom-client's global one: several apps share a test process
+  ussdRoutes(router, { config, logger, orm, redis, apollo, domainDeps, registry });
+  metricsRoute(router, registry, config.ADMIN_API_KEY);
   mpesaCallbackRoutes(router, config, logger, providerEvents);
   app.use(jobDashboard(queues, config.ADMIN_API_KEY));
 

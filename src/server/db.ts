@@ -2,18 +2,19 @@ import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql'
 import { Migrator } from '@mikro-orm/migrations';
 import { Client } from 'pg';
 import path from 'node:path';
-import { entities } from './entities';
-import type { Logger } from './common/logger';
+import { UssdSession } from '../../adapters/ussd/ussd-session.entity';
+import { entities as domainEntities } from '../entities';
+import type { Logger } from '../common/logger';
 
-export type Orm = MikroORM;
+export type { Orm } from '../common/orm';
 
-const migrationsDir = path.join(__dirname, 'migrations');
+const migrationsDir = path.join(__dirname, '..', 'migrations');
 
 export function ormOptions(databaseUrl: string): Options {
   return {
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
-    entities,
+    entities: [...domainEntities, UssdSession],
     extensions: [Migrator],
     migrations: {
       path: migrationsDir,
@@ -52,7 +53,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-export async function openDatabase(databaseUrl: string, logger?: Logger, migrate = true): Promise<Orm> {
+export async function openDatabase(databaseUrl: string, logger?: Logger, migrate = true): Promise<MikroORM> {
   await ensureDatabase(databaseUrl);
   const orm = await MikroORM.init(ormOptions(databaseUrl));
   if (migrate) {

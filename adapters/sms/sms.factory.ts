@@ -1,7 +1,7 @@
-import { AfricasTalkingSmsSender } from '../africastalking/at-sms.sender';
+import { AfricasTalkingSmsSender } from './at-sms.sender';
 import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
-import { DevSmsSender } from '../../src/notification/dev-sms.sender';
+import { DevSmsSender } from './dev-sms.sender';
 import type { SmsSender } from '../../src/notification/sms.port';
 
 /** Africa's Talking when AT_USERNAME and AT_API_KEY are set; otherwise the development sender, which only logs. */

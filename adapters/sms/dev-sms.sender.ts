@@ -1,6 +1,6 @@
-import type { Logger } from '../common/logger';
-import { maskPhone } from '../common/phone';
-import type { SmsMessage, SmsResult, SmsSender } from './sms.port';
+import type { Logger } from '../../src/common/logger';
+import { maskPhone } from '../../src/common/phone';
+import type { SmsMessage, SmsResult, SmsSender } from '../../src/notification/sms.port';
 
 /** Development sender: no credentials, no network; the message goes to the log so a developer can read login codes. */
 export class DevSmsSender implements SmsSender {

@@ -1,19 +1,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildVoicePactSchema } from '../schema/build';
-import { createApolloServer } from '../schema/server';
+import { buildVoicePactSchema } from '../../schema/build';
+import { createApolloServer } from '../../schema/server';
 import { createApp } from './app';
-import type { Config } from './config';
-import type { Logger } from './common/logger';
+import type { Config } from '../config';
+import type { Logger } from '../common/logger';
 import { openDatabase } from './db';
-import type { DomainDeps } from './domain';
+import type { DomainDeps } from '../domain';
 import { createRedis } from './redis';
-import { BackgroundTasks } from './common/background';
-import { createPaymentProvider } from '../adapters/payments/provider.factory';
-import { providerEventSink } from '../adapters/payments/provider-events';
-import { createSmsSender } from '../adapters/payments/sms.factory';
-import { startWorkers } from '../workers';
-import { createQueues } from '../workers/queues';
+import { BackgroundTasks } from '../common/background';
+import { createPaymentProvider } from '../../adapters/payments/provider.factory';
+import { providerEventSink } from '../../adapters/payments/provider-events';
+import { createSmsSender } from '../../adapters/sms/sms.factory';
+import { startWorkers } from '../../workers';
+import { createQueues } from '../../workers/queues';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -30,6 +30,7 @@ export async function start(config: Config, logger: Logger, role: Role = 'all') 
   // Producer side of BullMQ (outbox relay, schedulers, dashboard): fails fast while Redis is away.
   const queueConnection = createRedis(config.REDIS_URL, 'queues', logger);
   const queues = createQueues(queueConnection, config, logger);
+  const workerConnection = (name: string) => createRedis(config.REDIS_URL, name, logger, 'worker');
 
   const schema = buildVoicePactSchema();
   const apollo = createApolloServer(schema, config, logger);
@@ -43,9 +44,9 @@ export async function start(config: Config, logger: Logger, role: Role = 'all') 
     await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(config.PORT, config.HOST, resolve));
   }
   // `npm start` runs both; --role=api and --role=worker run them apart (workers scale on their own machines).
-  const workers = role !== 'api' ? await startWorkers({ config, logger, orm, domainDeps, queues }) : null;
+  const workers = role !== 'api' ? await startWorkers({ config, logger, orm, domainDeps, queues, workerConnection }) : null;
   const port = server ? (server.address() as AddressInfo).port : null;
-  return { config, logger, orm, redis, apollo, schema, server, port, sms, domainDeps, provider, queues, queueConnection, workers, background };
+  return { config, logger, orm, redis, apollo, schema, server, port, sms, domainDeps, provider, queues, queueConnection, workerConnection, workers, background };
 }
 
 export type Running = Awaited<ReturnType<typeof start>>;
