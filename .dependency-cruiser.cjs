@@ -10,7 +10,8 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-imports-no-transport',
-      comment: 'src/ outside src/server/ is the domain: it must not know GraphQL, the adapters, the workers or the wiring.',
+      comment:
+        'src/ outside src/server/ is the domain: it must not know GraphQL, the adapters, the workers or the wiring.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/server/' },
       to: { path: '^(schema|adapters|workers|src/server)/' },

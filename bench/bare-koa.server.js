@@ -3,7 +3,8 @@
 const Koa = require('koa');
 
 const app = new Koa();
-const screen = 'CON Welcome to VoicePact\n1. View My Contracts\n2. Confirm Delivery\n3. Check Payments\n4. Help & Support\n0. Exit';
+const screen =
+  'CON Welcome to VoicePact\n1. View My Contracts\n2. Confirm Delivery\n3. Check Payments\n4. Help & Support\n0. Exit';
 app.use((ctx) => {
   ctx.type = 'text/plain';
   ctx.body = screen;

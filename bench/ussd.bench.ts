@@ -16,7 +16,8 @@ const PHONES = ['+254712345678', '+254722000111', '+254733000222', '+25470012345
 // A walk a person takes: main menu, contracts, first contract, back, back, payments.
 const JOURNEY = ['', '1', '1*1', '1*1*0', '1*1*0*0', '1*1*0*0*3'];
 
-const run = (opts: Options) => new Promise<Result>((resolve, reject) => autocannon(opts, (err, res) => (err ? reject(err) : resolve(res))));
+const run = (opts: Options) =>
+  new Promise<Result>((resolve, reject) => autocannon(opts, (err, res) => (err ? reject(err) : resolve(res))));
 
 async function waitFor(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -35,8 +36,14 @@ async function bare(): Promise<Result> {
   const child = fork(path.join(__dirname, 'bare-koa.server.js'), { stdio: 'ignore' });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   try {
-    return await run({ url: `http://127.0.0.1:${port}/`, method: 'POST', connections: CONNECTIONS, duration: SECONDS,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'sessionId=x&serviceCode=*384%23&phoneNumber=%2B254712345678&text=' });
+    return await run({
+      url: `http://127.0.0.1:${port}/`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'sessionId=x&serviceCode=*384%23&phoneNumber=%2B254712345678&text=',
+    });
   } finally {
     child.kill('SIGTERM');
   }
@@ -52,14 +59,25 @@ async function ussd(): Promise<Result> {
   const child = spawn(process.execPath, ['dist/src/server/main.js', '--role=api', '--demo'], {
     cwd: ROOT,
     stdio: 'ignore',
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${DB}`,
-      ADMIN_API_KEY: ADMIN, USSD_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      REDIS_PREFIX: `vpbench-${randomBytes(3).toString('hex')}` },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${DB}`,
+      ADMIN_API_KEY: ADMIN,
+      USSD_RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      REDIS_PREFIX: `vpbench-${randomBytes(3).toString('hex')}`,
+    },
   });
   try {
     await waitFor(`http://127.0.0.1:${port}/health`, child);
     // The demo seed runs just after the service listens: wait until its phones exist.
-    for (let i = 0; i < 100 && !(await (await fetch(`http://127.0.0.1:${port}/simulator/demo-phones`)).json()).length; i++)
+    for (
+      let i = 0;
+      i < 100 && !(await (await fetch(`http://127.0.0.1:${port}/simulator/demo-phones`)).json()).length;
+      i++
+    )
       await new Promise((r) => setTimeout(r, 100));
     return await run({
       url: `http://127.0.0.1:${port}/api/v1/ussd/`,
@@ -74,7 +92,13 @@ async function ussd(): Promise<Result> {
             context.session = `BENCH-${randomBytes(6).toString('hex')}`;
             context.phone = PHONES[Math.floor(Math.random() * PHONES.length)];
           }
-          const body = new URLSearchParams({ sessionId: context.session, serviceCode: '*384*1234#', phoneNumber: context.phone, networkCode: '63902', text });
+          const body = new URLSearchParams({
+            sessionId: context.session,
+            serviceCode: '*384*1234#',
+            phoneNumber: context.phone,
+            networkCode: '63902',
+            text,
+          });
           return { ...req, body: body.toString() };
         },
       })),

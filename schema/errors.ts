@@ -18,7 +18,6 @@ const PUBLIC_CODE: Record<ErrorCode, string> = {
   PROVIDER_ERROR: 'PROVIDER_ERROR',
 };
 
-
 export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
@@ -26,13 +25,22 @@ export function formatError(logger: Logger) {
       return {
         message: original.message,
         path: formatted.path,
-        extensions: { code: PUBLIC_CODE[original.code], ...(original.code.endsWith('_NOT_FOUND') ? { reason: original.code } : {}), ...(original.details ?? {}) },
+        extensions: {
+          code: PUBLIC_CODE[original.code],
+          ...(original.code.endsWith('_NOT_FOUND') ? { reason: original.code } : {}),
+          ...(original.details ?? {}),
+        },
       };
     }
     // GraphQLErrors are made on purpose (bad query, bad variables, limits, authentication): safe to show.
     const code = formatted.extensions?.code;
     if (original instanceof GraphQLError && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { ...formatted.extensions, code } };
+      return {
+        message: formatted.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { ...formatted.extensions, code },
+      };
     }
     // Anything else is our fault: log it whole, show nothing of it (no SQL, no stack).
     logger.error({ err: original, path: formatted.path }, 'unexpected GraphQL error');

@@ -15,7 +15,11 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
   // document object for the same query text, so the costs of the operations a server asks again and
   // again (the USSD menu's, a client's polling) are remembered per document, for small variables only.
   const known = new WeakMap<DocumentNode, Map<string, number>>();
-  const costOf = (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> | undefined) => {
+  const costOf = (
+    document: DocumentNode,
+    operationName: string | undefined,
+    variables: Record<string, unknown> | undefined,
+  ) => {
     const key = JSON.stringify([operationName ?? null, variables ?? null]);
     const costs = known.get(document) ?? new Map<string, number>();
     const remembered = costs.get(key);
@@ -27,7 +31,8 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
       variables,
       estimators: [
         fieldExtensionsEstimator(),
-        ({ args, childComplexity }) => (typeof args.first === 'number' ? Math.min(args.first, 100) : 1) * (childComplexity + 1),
+        ({ args, childComplexity }) =>
+          (typeof args.first === 'number' ? Math.min(args.first, 100) : 1) * (childComplexity + 1),
         simpleEstimator({ defaultComplexity: 1 }),
       ],
     });
@@ -44,9 +49,12 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
         async didResolveOperation({ request, document }) {
           const cost = costOf(document, request.operationName, request.variables);
           if (cost > maxCost)
-            throw new GraphQLError(`Query cost ${cost} is over the limit of ${maxCost}; ask for fewer items or fields`, {
-              extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost },
-            });
+            throw new GraphQLError(
+              `Query cost ${cost} is over the limit of ${maxCost}; ask for fewer items or fields`,
+              {
+                extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost },
+              },
+            );
         },
       };
     },

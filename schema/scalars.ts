@@ -19,7 +19,10 @@ export const DecimalScalar = new GraphQLScalarType({
   },
   parseValue: parseDecimal,
   parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING) throw new GraphQLError('Decimal must be a string literal such as "12000.50"', { extensions: { code: 'BAD_USER_INPUT' } });
+    if (ast.kind !== Kind.STRING)
+      throw new GraphQLError('Decimal must be a string literal such as "12000.50"', {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     return parseDecimal(ast.value);
   },
 });

@@ -12,14 +12,21 @@ const noticesPlugin: ApolloServerPlugin<GraphQLContext> = {
     return {
       async willSendResponse({ contextValue, response }) {
         if (response.body.kind === 'single' && contextValue.notices?.length) {
-          response.body.singleResult.extensions = { ...response.body.singleResult.extensions, notices: contextValue.notices };
+          response.body.singleResult.extensions = {
+            ...response.body.singleResult.extensions,
+            notices: contextValue.notices,
+          };
         }
       },
     };
   },
 };
 
-export function createApolloServer(schema: GraphQLSchema, config: Config, logger: Logger): ApolloServer<GraphQLContext> {
+export function createApolloServer(
+  schema: GraphQLSchema,
+  config: Config,
+  logger: Logger,
+): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
     schema,
     validationRules: [depthRule(config.GRAPHQL_MAX_DEPTH)],

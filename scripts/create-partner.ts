@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   try {
     const domain = createDomain(orm.em.fork(), { config, logger, sms: new DevSmsSender(logger) });
     const { partner, apiKey } = await domain.auth.createPartner(name);
-    console.log(`Partner "${partner.name}" created (id ${partner.id}).\nAPI key (shown once, store it now):\n\n  ${apiKey}\n`);
+    console.log(
+      `Partner "${partner.name}" created (id ${partner.id}).\nAPI key (shown once, store it now):\n\n  ${apiKey}\n`,
+    );
   } finally {
     await orm.close(true);
   }

@@ -13,7 +13,12 @@ const cidrList = (def: string) =>
   z
     .string()
     .default(def)
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
 
 const schema = z
   .object({
@@ -23,7 +28,10 @@ const schema = z
     DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/voicepact'),
     REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
     /** Key prefix for queues and rate limits: lets deployments (and test files) share one Redis. */
-    REDIS_PREFIX: z.string().regex(/^[\w-]{1,40}$/).default('voicepact'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[\w-]{1,40}$/)
+      .default('voicepact'),
     ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: bool.default(false),
@@ -68,7 +76,10 @@ const schema = z
     DEMO: bool.default(false),
     // Workers (issue 4)
     /** The USSD code texts tell people to dial. */
-    USSD_SERVICE_CODE: z.string().regex(/^\*[0-9*]+#$/, 'must look like *384*1234#').default('*384*1234#'),
+    USSD_SERVICE_CODE: z
+      .string()
+      .regex(/^\*[0-9*]+#$/, 'must look like *384*1234#')
+      .default('*384*1234#'),
     JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
     /** First retry delay; each further retry doubles it (10 attempts from 5 s span about 40 minutes). */
     JOB_BACKOFF_MS: int(5000),
@@ -90,14 +101,27 @@ const schema = z
   })
   .superRefine((env, ctx) => {
     if (env.PAYOUT_IN_DOUBT_SECONDS * 1000 < 2 * env.PROVIDER_TIMEOUT_MS)
-      ctx.addIssue({ code: 'custom', path: ['PAYOUT_IN_DOUBT_SECONDS'], message: 'must be at least twice PROVIDER_TIMEOUT_MS, or a payout still in flight could be sent twice' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAYOUT_IN_DOUBT_SECONDS'],
+        message: 'must be at least twice PROVIDER_TIMEOUT_MS, or a payout still in flight could be sent twice',
+      });
     if (env.NODE_ENV !== 'production') return;
-    if (!env.ADMIN_API_KEY) ctx.addIssue({ code: 'custom', path: ['ADMIN_API_KEY'], message: 'is required in production' });
+    if (!env.ADMIN_API_KEY)
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_API_KEY'], message: 'is required in production' });
     if (env.PAYMENT_PROVIDER !== 'mpesa')
-      ctx.addIssue({ code: 'custom', path: ['PAYMENT_PROVIDER'], message: 'must be mpesa in production (sandbox moves no money)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAYMENT_PROVIDER'],
+        message: 'must be mpesa in production (sandbox moves no money)',
+      });
     // A generated token changes at every restart, and Safaricom's callbacks for payments in flight would be refused.
     if (!env.MPESA_CALLBACK_TOKEN)
-      ctx.addIssue({ code: 'custom', path: ['MPESA_CALLBACK_TOKEN'], message: 'is required in production (at least 16 characters)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MPESA_CALLBACK_TOKEN'],
+        message: 'is required in production (at least 16 characters)',
+      });
   });
 
 type Env = z.infer<typeof schema>;
@@ -110,7 +134,10 @@ export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER'> & {
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<string, string>> = {}): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<string, string>> = {},
+): Config {
   const merged = { ...pickDefined(env), ...pickDefined(overrides) };
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
@@ -130,5 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 
 /** Empty strings in the environment mean "unset", as in most .env tooling. */
 function pickDefined(env: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<
+    string,
+    string
+  >;
 }

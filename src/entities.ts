@@ -13,6 +13,16 @@ import { OutboxMessage } from './outbox/outbox-message.entity';
 import { ProviderCallback } from './payment/provider-callback.entity';
 
 export const entities = [
-  Contract, Party, Delivery, Payment, Dispute, AuditEvent,
-  Partner, LoginCode, AuthSession, Profile, OutboxMessage, ProviderCallback,
+  Contract,
+  Party,
+  Delivery,
+  Payment,
+  Dispute,
+  AuditEvent,
+  Partner,
+  LoginCode,
+  AuthSession,
+  Profile,
+  OutboxMessage,
+  ProviderCallback,
 ];

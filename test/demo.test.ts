@@ -14,8 +14,12 @@ test('the demo seed fills a fresh database with contracts in every status, once'
 
   const res = await app.gql('{ contracts(first: 100) { nodes { status payments { status } } } }', {}, ADMIN_KEY);
   const nodes = res.body.data.contracts.nodes as Array<{ status: string; payments: Array<{ status: string }> }>;
-  expect(new Set(nodes.map((n) => n.status))).toEqual(new Set(['PENDING', 'CONFIRMED', 'ACTIVE', 'COMPLETED', 'DISPUTED', 'CANCELLED', 'EXPIRED']));
-  expect(new Set(nodes.flatMap((n) => n.payments.map((p) => p.status)))).toEqual(new Set(['LOCKED', 'RELEASED', 'REFUNDED', 'FAILED']));
+  expect(new Set(nodes.map((n) => n.status))).toEqual(
+    new Set(['PENDING', 'CONFIRMED', 'ACTIVE', 'COMPLETED', 'DISPUTED', 'CANCELLED', 'EXPIRED']),
+  );
+  expect(new Set(nodes.flatMap((n) => n.payments.map((p) => p.status)))).toEqual(
+    new Set(['LOCKED', 'RELEASED', 'REFUNDED', 'FAILED']),
+  );
 
   const phones = await (await fetch(`${app.url}/simulator/demo-phones`)).json();
   expect(phones).toHaveLength(4);

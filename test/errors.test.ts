@@ -8,7 +8,23 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const create = (input: Record<string, unknown>) =>
-  app.gql('mutation($i: CreateContractInput!) { createContract(input: $i) { id totalAmount } }', { i: { product: 'Maize', quantity: '1', unit: 'bag', totalAmount: '10', parties: [{ phoneNumber: '0712345678', role: 'BUYER' }, { phoneNumber: '0722000111', role: 'SELLER' }], ...input } }, ADMIN_KEY);
+  app.gql(
+    'mutation($i: CreateContractInput!) { createContract(input: $i) { id totalAmount } }',
+    {
+      i: {
+        product: 'Maize',
+        quantity: '1',
+        unit: 'bag',
+        totalAmount: '10',
+        parties: [
+          { phoneNumber: '0712345678', role: 'BUYER' },
+          { phoneNumber: '0722000111', role: 'SELLER' },
+        ],
+        ...input,
+      },
+    },
+    ADMIN_KEY,
+  );
 
 test.each([
   [{ totalAmount: '0' }, /greater than 0/],
@@ -17,9 +33,33 @@ test.each([
   [{ currency: 'KSHS' }, /3-letter/],
   [{ product: '   ' }, /must not be empty/],
   [{ product: 'x'.repeat(61) }, /at most 60/],
-  [{ parties: [{ phoneNumber: '0712345678', role: 'BUYER' }, { phoneNumber: '0712345678', role: 'SELLER' }] }, /only once/],
-  [{ parties: [{ phoneNumber: '0712345678', role: 'BUYER' }, { phoneNumber: '0722000111', role: 'BUYER' }] }, /exactly one buyer/],
-  [{ parties: [{ phoneNumber: '12', role: 'BUYER' }, { phoneNumber: '0722000111', role: 'SELLER' }] }, /not a valid phone/],
+  [
+    {
+      parties: [
+        { phoneNumber: '0712345678', role: 'BUYER' },
+        { phoneNumber: '0712345678', role: 'SELLER' },
+      ],
+    },
+    /only once/,
+  ],
+  [
+    {
+      parties: [
+        { phoneNumber: '0712345678', role: 'BUYER' },
+        { phoneNumber: '0722000111', role: 'BUYER' },
+      ],
+    },
+    /exactly one buyer/,
+  ],
+  [
+    {
+      parties: [
+        { phoneNumber: '12', role: 'BUYER' },
+        { phoneNumber: '0722000111', role: 'SELLER' },
+      ],
+    },
+    /not a valid phone/,
+  ],
   [{ deliveryDeadline: '2020-01-01T00:00:00Z' }, /in the future/],
 ])('bad input %j is BAD_USER_INPUT with a clear message', async (input, message) => {
   const res = await create(input);
@@ -41,17 +81,31 @@ test('amounts survive exactly, to the cent, including ones floats cannot hold', 
 
 test('unknown contracts and malformed ids are NOT_FOUND', async () => {
   for (const id of ['00000000-0000-0000-0000-000000000000', 'VP-AAAAAA', "'; drop table contracts; --"]) {
-    expect(errorCode((await app.gql('query($id: ID!) { contract(id: $id) { id } }', { id }, ADMIN_KEY)).body)).toBe('NOT_FOUND');
+    expect(errorCode((await app.gql('query($id: ID!) { contract(id: $id) { id } }', { id }, ADMIN_KEY)).body)).toBe(
+      'NOT_FOUND',
+    );
   }
 });
 
 test('a query too deep or too costly is refused before it runs', async () => {
-  const deep = await app.gql('{ contracts { nodes { payments { contract { payments { contract { payments { contract { id } } } } } } } } }', {}, ADMIN_KEY);
+  const deep = await app.gql(
+    '{ contracts { nodes { payments { contract { payments { contract { payments { contract { id } } } } } } } } }',
+    {},
+    ADMIN_KEY,
+  );
   expect(deep.body.errors[0].message).toMatch(/depth/);
-  const costly = await app.gql('{ contracts(first: 100) { nodes { parties { phoneNumber } payments { id amount status } deliveries { id } disputes { id } } } }', {}, ADMIN_KEY);
+  const costly = await app.gql(
+    '{ contracts(first: 100) { nodes { parties { phoneNumber } payments { id amount status } deliveries { id } disputes { id } } } }',
+    {},
+    ADMIN_KEY,
+  );
   expect(errorCode(costly.body)).toBe('QUERY_TOO_COMPLEX');
   expect(costly.body.errors[0].extensions.cost).toBeGreaterThan(1000);
-  const modest = await app.gql('{ contracts(first: 10) { nodes { parties { phoneNumber } payments { id amount status } } } }', {}, ADMIN_KEY);
+  const modest = await app.gql(
+    '{ contracts(first: 10) { nodes { parties { phoneNumber } payments { id amount status } } } }',
+    {},
+    ADMIN_KEY,
+  );
   expect(modest.body.errors).toBeUndefined();
 });
 

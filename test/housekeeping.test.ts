@@ -52,10 +52,17 @@ test('session cleanup closes expired USSD sessions and deletes those closed long
   await insert('recent-closed', false, ago(20 * 60_000), ago(10 * 60_000), 'COMPLETED');
   await run();
 
-  const rows = await eventually(async () => {
-    const r = (await sql('select session_id, active, end_status from ussd_sessions order by session_id')) as Array<{ session_id: string; active: boolean; end_status: string | null }>;
-    return r.length === 3 && !r.find((s) => s.session_id === 'expired')?.active && r;
-  }, { what: 'session cleanup' });
+  const rows = await eventually(
+    async () => {
+      const r = (await sql('select session_id, active, end_status from ussd_sessions order by session_id')) as Array<{
+        session_id: string;
+        active: boolean;
+        end_status: string | null;
+      }>;
+      return r.length === 3 && !r.find((s) => s.session_id === 'expired')?.active && r;
+    },
+    { what: 'session cleanup' },
+  );
   expect(rows).toEqual([
     { session_id: 'expired', active: false, end_status: 'EXPIRED' },
     { session_id: 'live', active: true, end_status: null },
@@ -88,11 +95,16 @@ test('reconciliation finishes what lost jobs left: a payout never sent, a releas
 
   await run();
   await eventually(async () => (await paymentOf(app, paid.id)).status === 'RELEASED', { what: 'the lost payout' });
-  await eventually(async () => (await paymentOf(app, windowed.id)).status === 'RELEASED', { what: 'the lost release window' });
-  const failed = await eventually(async () => {
-    const p = await paymentOf(app, stuck.id);
-    return p.status === 'FAILED' && p;
-  }, { what: 'the lost deposit timeout' });
+  await eventually(async () => (await paymentOf(app, windowed.id)).status === 'RELEASED', {
+    what: 'the lost release window',
+  });
+  const failed = await eventually(
+    async () => {
+      const p = await paymentOf(app, stuck.id);
+      return p.status === 'FAILED' && p;
+    },
+    { what: 'the lost deposit timeout' },
+  );
   expect(failed.failureReason).toMatch(/timed out/i);
   expect(await statusOf(app, windowed.id)).toBe('COMPLETED');
   expect(await statusOf(app, stuck.id)).toBe('CONFIRMED');

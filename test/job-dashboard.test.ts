@@ -6,7 +6,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const get = (path: string, authorization?: string) => fetch(`${app.url}${path}`, { headers: authorization ? { authorization } : {} });
+const get = (path: string, authorization?: string) =>
+  fetch(`${app.url}${path}`, { headers: authorization ? { authorization } : {} });
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 test('the job dashboard refuses strangers and a wrong key, with a Basic challenge', async () => {

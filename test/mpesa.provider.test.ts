@@ -23,7 +23,15 @@ async function startReceiver() {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, received, stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url,
+    received,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 let fake: FakeMpesaServer;
@@ -33,9 +41,18 @@ let provider: MpesaProvider;
 
 function makeClient(overrides: Partial<MpesaClientOptions> = {}): MpesaClient {
   return new MpesaClient({
-    baseUrl: fakeUrl, consumerKey: 'test-consumer-key', consumerSecret: 'test-consumer-secret', shortcode: '174379',
-    passkey: 'test-passkey', initiatorName: 'testapi', securityCredential: 'encrypted-credential',
-    publicBaseUrl: receiver.url, callbackToken: TOKEN, logger, timeoutMs: 2000, ...overrides,
+    baseUrl: fakeUrl,
+    consumerKey: 'test-consumer-key',
+    consumerSecret: 'test-consumer-secret',
+    shortcode: '174379',
+    passkey: 'test-passkey',
+    initiatorName: 'testapi',
+    securityCredential: 'encrypted-credential',
+    publicBaseUrl: receiver.url,
+    callbackToken: TOKEN,
+    logger,
+    timeoutMs: 2000,
+    ...overrides,
   });
 }
 let fakeUrl: string;
@@ -52,13 +69,34 @@ afterEach(async () => {
   await receiver.stop();
 });
 
-const deposit = { paymentId: 'pay-1', phone: '+254712345678', amount: '1500.00', currency: 'KES', accountReference: 'VP-7K3Q', description: 'Escrow VP-7K3Q' };
-const payout: PayoutRequest = { reference: 'PO-pay-1-R1', paymentId: 'pay-1', kind: 'RELEASE', phone: '+254722000111', amount: '2500', currency: 'KES', remarks: 'Release VP-7K3Q' };
+const deposit = {
+  paymentId: 'pay-1',
+  phone: '+254712345678',
+  amount: '1500.00',
+  currency: 'KES',
+  accountReference: 'VP-7K3Q',
+  description: 'Escrow VP-7K3Q',
+};
+const payout: PayoutRequest = {
+  reference: 'PO-pay-1-R1',
+  paymentId: 'pay-1',
+  kind: 'RELEASE',
+  phone: '+254722000111',
+  amount: '2500',
+  currency: 'KES',
+  remarks: 'Release VP-7K3Q',
+};
 
 describe('OAuth token', () => {
   it('is fetched once for two requests, with Basic auth of key:secret', async () => {
     await client.stkPush(deposit);
-    await client.b2cPayment({ originatorConversationId: 'PO-x', phone: '+254712345678', amount: '10', currency: 'KES', remarks: 'r' });
+    await client.b2cPayment({
+      originatorConversationId: 'PO-x',
+      phone: '+254712345678',
+      amount: '10',
+      currency: 'KES',
+      remarks: 'r',
+    });
     expect(fake.requestsTo('/oauth/v1/generate')).toHaveLength(1);
     expect(fake.requestsTo('/mpesa/stkpush/v1/processrequest')[0].headers.authorization).toMatch(/^Bearer [0-9a-f]+$/);
   });
@@ -90,10 +128,17 @@ describe('STK push', () => {
     const body = fake.requestsTo('/mpesa/stkpush/v1/processrequest')[0].body;
     expect(darajaTimestamp(at)).toBe('20261129003005');
     expect(body).toEqual({
-      BusinessShortCode: '174379', Timestamp: '20261129003005',
+      BusinessShortCode: '174379',
+      Timestamp: '20261129003005',
       Password: Buffer.from('174379test-passkey20261129003005').toString('base64'),
-      TransactionType: 'CustomerPayBillOnline', Amount: 1500, PartyA: '254712345678', PartyB: '174379', PhoneNumber: '254712345678',
-      CallBackURL: `${receiver.url}/api/v1/payments/mpesa/stk/${TOKEN}`, AccountReference: 'VP-7K3Q', TransactionDesc: 'Escrow VP-7K3Q'.slice(0, 13),
+      TransactionType: 'CustomerPayBillOnline',
+      Amount: 1500,
+      PartyA: '254712345678',
+      PartyB: '174379',
+      PhoneNumber: '254712345678',
+      CallBackURL: `${receiver.url}/api/v1/payments/mpesa/stk/${TOKEN}`,
+      AccountReference: 'VP-7K3Q',
+      TransactionDesc: 'Escrow VP-7K3Q'.slice(0, 13),
     });
   });
 
@@ -102,7 +147,11 @@ describe('STK push', () => {
     await fake.waitForDeliveries(1);
     expect(receiver.received[0].path).toBe(`/api/v1/payments/mpesa/stk/${TOKEN}`);
     const event = parseMpesaCallback('stk', receiver.received[0].body);
-    expect(event).toEqual({ type: 'DEPOSIT_RESULT', providerRef, outcome: { state: 'SUCCEEDED', receipt: expect.stringMatching(/^T[0-9A-F]{9}$/), amount: '1500.00' } });
+    expect(event).toEqual({
+      type: 'DEPOSIT_RESULT',
+      providerRef,
+      outcome: { state: 'SUCCEEDED', receipt: expect.stringMatching(/^T[0-9A-F]{9}$/), amount: '1500.00' },
+    });
   });
 
   it('reports a payer who cancels as FAILED with the reason', async () => {
@@ -110,7 +159,9 @@ describe('STK push', () => {
     const { providerRef } = await provider.startDeposit(deposit);
     await fake.waitForDeliveries(1);
     expect(parseMpesaCallback('stk', receiver.received[0].body)).toEqual({
-      type: 'DEPOSIT_RESULT', providerRef, outcome: { state: 'FAILED', reason: 'Request cancelled by user' },
+      type: 'DEPOSIT_RESULT',
+      providerRef,
+      outcome: { state: 'FAILED', reason: 'Request cancelled by user' },
     });
   });
 
@@ -126,14 +177,24 @@ describe('B2C payout', () => {
     const { providerRef } = await provider.startPayout(payout);
     const body = fake.requestsTo('/mpesa/b2c/v3/paymentrequest')[0].body;
     expect(body).toMatchObject({
-      OriginatorConversationID: 'PO-pay-1-R1', InitiatorName: 'testapi', SecurityCredential: 'encrypted-credential', CommandID: 'BusinessPayment',
-      Amount: 2500, PartyA: '174379', PartyB: '254722000111', Remarks: 'Release VP-7K3Q', Occasion: 'RELEASE',
-      ResultURL: `${receiver.url}/api/v1/payments/mpesa/b2c/result/${TOKEN}`, QueueTimeOutURL: `${receiver.url}/api/v1/payments/mpesa/b2c/timeout/${TOKEN}`,
+      OriginatorConversationID: 'PO-pay-1-R1',
+      InitiatorName: 'testapi',
+      SecurityCredential: 'encrypted-credential',
+      CommandID: 'BusinessPayment',
+      Amount: 2500,
+      PartyA: '174379',
+      PartyB: '254722000111',
+      Remarks: 'Release VP-7K3Q',
+      Occasion: 'RELEASE',
+      ResultURL: `${receiver.url}/api/v1/payments/mpesa/b2c/result/${TOKEN}`,
+      QueueTimeOutURL: `${receiver.url}/api/v1/payments/mpesa/b2c/timeout/${TOKEN}`,
     });
     expect(providerRef).toBe(fake.b2c.get('PO-pay-1-R1')?.conversationId);
     await fake.waitForDeliveries(1);
     expect(parseMpesaCallback('b2c/result', receiver.received[0].body)).toEqual({
-      type: 'PAYOUT_RESULT', reference: 'PO-pay-1-R1', providerRef,
+      type: 'PAYOUT_RESULT',
+      reference: 'PO-pay-1-R1',
+      providerRef,
       outcome: { state: 'SUCCEEDED', receipt: fake.b2c.get('PO-pay-1-R1')?.transactionId, amount: '2500.00' },
     });
   });
@@ -148,13 +209,18 @@ describe('B2C payout', () => {
     await provider.startPayout(payout);
     await expect(provider.queryPayout('PO-pay-1-R1', null)).resolves.toEqual({ state: 'PENDING' });
     expect(fake.requestsTo('/mpesa/transactionstatus/v1/query')[0].body).toMatchObject({
-      CommandID: 'TransactionStatusQuery', OriginalConversationID: 'PO-pay-1-R1', Occasion: 'PO-pay-1-R1', IdentifierType: '4',
+      CommandID: 'TransactionStatusQuery',
+      OriginalConversationID: 'PO-pay-1-R1',
+      Occasion: 'PO-pay-1-R1',
+      IdentifierType: '4',
       ResultURL: `${receiver.url}/api/v1/payments/mpesa/status/result/${TOKEN}`,
     });
     await fake.waitForDeliveries(2);
     const status = receiver.received.find((r) => r.path.includes('/status/result/'));
     expect(parseMpesaCallback('status/result', status?.body)).toMatchObject({
-      type: 'PAYOUT_RESULT', reference: 'PO-pay-1-R1', outcome: { state: 'SUCCEEDED', receipt: fake.b2c.get('PO-pay-1-R1')?.transactionId, amount: '2500.00' },
+      type: 'PAYOUT_RESULT',
+      reference: 'PO-pay-1-R1',
+      outcome: { state: 'SUCCEEDED', receipt: fake.b2c.get('PO-pay-1-R1')?.transactionId, amount: '2500.00' },
     });
   });
 
@@ -162,7 +228,10 @@ describe('B2C payout', () => {
     await provider.queryPayout('PO-never-sent', null);
     await fake.waitForDeliveries(1);
     expect(parseMpesaCallback('status/result', receiver.received[0].body)).toEqual({
-      type: 'PAYOUT_RESULT', reference: 'PO-never-sent', providerRef: null, outcome: { state: 'UNKNOWN' },
+      type: 'PAYOUT_RESULT',
+      reference: 'PO-never-sent',
+      providerRef: null,
+      outcome: { state: 'UNKNOWN' },
     });
   });
 
@@ -171,7 +240,10 @@ describe('B2C payout', () => {
     await provider.startPayout(payout);
     await fake.waitForDeliveries(1);
     expect(receiver.received[0].path).toContain('/b2c/timeout/');
-    expect(parseMpesaCallback('b2c/timeout', receiver.received[0].body)).toMatchObject({ reference: 'PO-pay-1-R1', outcome: { state: 'UNKNOWN' } });
+    expect(parseMpesaCallback('b2c/timeout', receiver.received[0].body)).toMatchObject({
+      reference: 'PO-pay-1-R1',
+      outcome: { state: 'UNKNOWN' },
+    });
   });
 });
 
@@ -187,7 +259,9 @@ describe('refusals and failures', () => {
   });
 
   it('refuses a number M-Pesa cannot reach before any HTTP call', async () => {
-    await expect(provider.startDeposit({ ...deposit, phone: '+447700900123' })).rejects.toBeInstanceOf(ProviderRejectedError);
+    await expect(provider.startDeposit({ ...deposit, phone: '+447700900123' })).rejects.toBeInstanceOf(
+      ProviderRejectedError,
+    );
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -203,7 +277,9 @@ describe('refusals and failures', () => {
   });
 
   it('maps bad consumer credentials to ProviderRejectedError', async () => {
-    await expect(makeClient({ consumerSecret: 'wrong' }).stkPush(deposit)).rejects.toThrow(/Invalid Authentication passed/);
+    await expect(makeClient({ consumerSecret: 'wrong' }).stkPush(deposit)).rejects.toThrow(
+      /Invalid Authentication passed/,
+    );
   });
 
   it("maps a Daraja error body to ProviderRejectedError with Safaricom's message", async () => {
@@ -223,7 +299,9 @@ describe('refusals and failures', () => {
   it('gives up on a stalled call after its timeout with ProviderUnavailableError', async () => {
     fake.stallNext(1);
     const started = Date.now();
-    const err = await makeClient({ timeoutMs: 200 }).stkPush(deposit).catch((e: unknown) => e);
+    const err = await makeClient({ timeoutMs: 200 })
+      .stkPush(deposit)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderUnavailableError);
     expect((err as Error).message).toMatch(/no answer within 200 ms/);
     expect(Date.now() - started).toBeLessThan(1500);
@@ -254,27 +332,75 @@ describe('fake M-Pesa callback controls', () => {
     const second = await provider.startDeposit({ ...deposit, paymentId: 'pay-2' });
     expect(receiver.received).toHaveLength(0);
     await fake.releaseCallbacks('reverse');
-    const refs = receiver.received.map((r) => parseMpesaCallback('stk', r.body)).map((e) => (e?.type === 'DEPOSIT_RESULT' ? e.providerRef : null));
+    const refs = receiver.received
+      .map((r) => parseMpesaCallback('stk', r.body))
+      .map((e) => (e?.type === 'DEPOSIT_RESULT' ? e.providerRef : null));
     expect(refs).toEqual([second.providerRef, first.providerRef]);
   });
 });
 
 describe('callback parsing', () => {
-  const stk = (cb: Record<string, unknown>) => ({ Body: { stkCallback: { MerchantRequestID: 'm-1', CheckoutRequestID: 'ws_CO_1', ...cb } } });
+  const stk = (cb: Record<string, unknown>) => ({
+    Body: { stkCallback: { MerchantRequestID: 'm-1', CheckoutRequestID: 'ws_CO_1', ...cb } },
+  });
 
   it('reads a success whose amount arrives as a JSON number', () => {
-    const body = stk({ ResultCode: 0, ResultDesc: 'ok', CallbackMetadata: { Item: [{ Name: 'Amount', Value: 1.0 }, { Name: 'MpesaReceiptNumber', Value: 'NE10MHGI7K' }, { Name: 'Balance' }] } });
-    expect(parseMpesaCallback('stk', body)).toEqual({ type: 'DEPOSIT_RESULT', providerRef: 'ws_CO_1', outcome: { state: 'SUCCEEDED', receipt: 'NE10MHGI7K', amount: '1.00' } });
+    const body = stk({
+      ResultCode: 0,
+      ResultDesc: 'ok',
+      CallbackMetadata: {
+        Item: [
+          { Name: 'Amount', Value: 1.0 },
+          { Name: 'MpesaReceiptNumber', Value: 'NE10MHGI7K' },
+          { Name: 'Balance' },
+        ],
+      },
+    });
+    expect(parseMpesaCallback('stk', body)).toEqual({
+      type: 'DEPOSIT_RESULT',
+      providerRef: 'ws_CO_1',
+      outcome: { state: 'SUCCEEDED', receipt: 'NE10MHGI7K', amount: '1.00' },
+    });
   });
 
   it('reads a failure with a string ResultCode and a single ResultParameter object', () => {
-    const body = { Result: { ResultCode: '2001', ResultDesc: 'The initiator information is invalid.', OriginatorConversationID: 'PO-1', ConversationID: 'AG_1', ResultParameters: { ResultParameter: { Key: 'x', Value: 1 } } } };
-    expect(parseMpesaCallback('b2c/result', body)).toEqual({ type: 'PAYOUT_RESULT', reference: 'PO-1', providerRef: 'AG_1', outcome: { state: 'FAILED', reason: 'The initiator information is invalid.' } });
+    const body = {
+      Result: {
+        ResultCode: '2001',
+        ResultDesc: 'The initiator information is invalid.',
+        OriginatorConversationID: 'PO-1',
+        ConversationID: 'AG_1',
+        ResultParameters: { ResultParameter: { Key: 'x', Value: 1 } },
+      },
+    };
+    expect(parseMpesaCallback('b2c/result', body)).toEqual({
+      type: 'PAYOUT_RESULT',
+      reference: 'PO-1',
+      providerRef: 'AG_1',
+      outcome: { state: 'FAILED', reason: 'The initiator information is invalid.' },
+    });
   });
 
   it('reads a status result for a failed payout as FAILED', () => {
-    const body = { Result: { ResultCode: 0, ResultDesc: 'ok', ResultParameters: { ResultParameter: [{ Key: 'TransactionStatus', Value: 'Failed' }, { Key: 'ReasonType', Value: 'Insufficient funds' }, { Key: 'Originator Conversation ID', Value: 'PO-2' }] } } };
-    expect(parseMpesaCallback('status/result', body)).toEqual({ type: 'PAYOUT_RESULT', reference: 'PO-2', providerRef: null, outcome: { state: 'FAILED', reason: 'Insufficient funds' } });
+    const body = {
+      Result: {
+        ResultCode: 0,
+        ResultDesc: 'ok',
+        ResultParameters: {
+          ResultParameter: [
+            { Key: 'TransactionStatus', Value: 'Failed' },
+            { Key: 'ReasonType', Value: 'Insufficient funds' },
+            { Key: 'Originator Conversation ID', Value: 'PO-2' },
+          ],
+        },
+      },
+    };
+    expect(parseMpesaCallback('status/result', body)).toEqual({
+      type: 'PAYOUT_RESULT',
+      reference: 'PO-2',
+      providerRef: null,
+      outcome: { state: 'FAILED', reason: 'Insufficient funds' },
+    });
   });
 
   it('learns nothing from a status query timeout', () => {
@@ -285,7 +411,11 @@ describe('callback parsing', () => {
     ['stk', {}, /Body/],
     ['stk', 'not an object', /body/],
     ['stk', stk({ ResultDesc: 'no code' }), /ResultCode/],
-    ['stk', stk({ ResultCode: 0, ResultDesc: 'ok', CallbackMetadata: { Item: [{ Name: 'Amount', Value: 10 }] } }), /MpesaReceiptNumber/],
+    [
+      'stk',
+      stk({ ResultCode: 0, ResultDesc: 'ok', CallbackMetadata: { Item: [{ Name: 'Amount', Value: 10 }] } }),
+      /MpesaReceiptNumber/,
+    ],
     ['b2c/result', { Result: { ResultCode: 0, ResultDesc: 'ok', TransactionID: 'T1' } }, /OriginatorConversationID/],
     ['b2c/timeout', { Body: {} }, /Result/],
     ['status/result', { Result: { ResultCode: 0, ResultDesc: 'ok' } }, /Occasion/],

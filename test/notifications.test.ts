@@ -16,11 +16,34 @@ import { phoneActor } from '../src/auth/actor';
 
 describe('texts', () => {
   const long = {
-    code: 'VP-7K3Q9D', role: 'SELLER', qty: '1250.5', unit: 'crates', money: 'KES 9,999,999,999,999.99', ussd: '*384*12345#',
-    product: 'Maïs “grade A” — Kitale 🌽 '.repeat(3).slice(0, 60), reason: 'The balance is insufficient for the transaction, please top up and try again later',
-    releaseAt: '28 Nov 14:05', support: '0800 720 000', outcome: 'payment released to the seller', kind: 'RELEASE', ref: 'VP0123456789ABCDEF01',
+    code: 'VP-7K3Q9D',
+    role: 'SELLER',
+    qty: '1250.5',
+    unit: 'crates',
+    money: 'KES 9,999,999,999,999.99',
+    ussd: '*384*12345#',
+    product: 'Maïs “grade A” — Kitale 🌽 '.repeat(3).slice(0, 60),
+    reason: 'The balance is insufficient for the transaction, please top up and try again later',
+    releaseAt: '28 Nov 14:05',
+    support: '0800 720 000',
+    outcome: 'payment released to the seller',
+    kind: 'RELEASE',
+    ref: 'VP0123456789ABCDEF01',
   };
-  const keys: TextKey[] = ['created', 'active', 'deliveryReported', 'releasedSeller', 'releasedBuyer', 'refundedBuyer', 'refundedSeller', 'disputeRaised', 'depositFailed', 'payoutDelayed', 'cancelled', 'disputeResolved'];
+  const keys: TextKey[] = [
+    'created',
+    'active',
+    'deliveryReported',
+    'releasedSeller',
+    'releasedBuyer',
+    'refundedBuyer',
+    'refundedSeller',
+    'disputeRaised',
+    'depositFailed',
+    'payoutDelayed',
+    'cancelled',
+    'disputeResolved',
+  ];
 
   test.each(keys)('%s fits one GSM-7 SMS in both languages, even with a long product in other scripts', (key) => {
     for (const lang of [Language.EN, Language.SW]) {
@@ -42,16 +65,28 @@ describe('texts', () => {
 
 describe('the notifications processor', () => {
   test('a retry after a partial send texts only those not yet texted', async () => {
-    const messages: SmsMessage[] = [{ to: BUYER, text: 'one' }, { to: SELLER, text: 'two' }, { to: '+254733000222', text: 'three' }];
+    const messages: SmsMessage[] = [
+      { to: BUYER, text: 'one' },
+      { to: SELLER, text: 'two' },
+      { to: '+254733000222', text: 'three' },
+    ];
     const domain = { notifications: { messagesFor: async () => messages } } as unknown as Domain;
     const delivered: string[] = [];
     let failOn: string | null = SELLER;
-    const sms = { name: 'stub', send: async (m: SmsMessage) => {
-      if (m.to === failOn) throw new Error('AT unreachable');
-      delivered.push(m.to);
-      return { status: 'SENT' as const };
-    } };
-    const job = { data: { event: 'contract.created', subjectId: 'c1' } as any, async updateData(d: any) { job.data = d; } } as unknown as Job<any>;
+    const sms = {
+      name: 'stub',
+      send: async (m: SmsMessage) => {
+        if (m.to === failOn) throw new Error('AT unreachable');
+        delivered.push(m.to);
+        return { status: 'SENT' as const };
+      },
+    };
+    const job = {
+      data: { event: 'contract.created', subjectId: 'c1' } as any,
+      async updateData(d: any) {
+        job.data = d;
+      },
+    } as unknown as Job<any>;
     const process = notificationProcessor(() => domain, sms, pino({ level: 'silent' }));
     await expect(process(job)).rejects.toThrow('AT unreachable');
     failOn = null;
@@ -66,7 +101,11 @@ describe("through Africa's Talking (the fake), from the real queue", () => {
   beforeAll(async () => {
     at = new FakeAfricasTalkingServer();
     const atUrl = await at.start();
-    app = await startTestApp('notify_at', { ...FAST, AT_USERNAME: 'sandbox', AT_API_KEY: at.apiKey, AT_BASE_URL: atUrl }, 'all');
+    app = await startTestApp(
+      'notify_at',
+      { ...FAST, AT_USERNAME: 'sandbox', AT_API_KEY: at.apiKey, AT_BASE_URL: atUrl },
+      'all',
+    );
   });
   afterAll(async () => {
     await app.close();

@@ -10,7 +10,13 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const page = async (first: number | null, after: string | null) =>
-  (await app.gql('query($f: Int, $a: String) { contracts(first: $f, after: $a) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }', { f: first, a: after }, ADMIN_KEY)).body;
+  (
+    await app.gql(
+      'query($f: Int, $a: String) { contracts(first: $f, after: $a) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }',
+      { f: first, a: after },
+      ADMIN_KEY,
+    )
+  ).body;
 
 test('pages walk every contract once, newest first, with a stable cursor', async () => {
   const seen: string[] = [];
@@ -42,7 +48,11 @@ test('a page of 100 contracts with their parties and payments takes a handful of
   const count = () => queries++;
   knex.on('query', count);
   try {
-    const res = await app.gql('{ contracts(first: 100) { nodes { code parties { phoneNumber role } payments { amount } disputes { id } } } }', {}, ADMIN_KEY);
+    const res = await app.gql(
+      '{ contracts(first: 100) { nodes { code parties { phoneNumber role } payments { amount } disputes { id } } } }',
+      {},
+      ADMIN_KEY,
+    );
     expect(res.body.data.contracts.nodes).toHaveLength(100);
     expect(res.body.data.contracts.nodes[0].parties).toHaveLength(2);
   } finally {
@@ -52,10 +62,14 @@ test('a page of 100 contracts with their parties and payments takes a handful of
 });
 
 test('status and phone filters narrow the list; payments is a connection too', async () => {
-  const pending = (await app.gql('{ contracts(status: [PENDING], phoneNumber: "0712345678", first: 1) { totalCount } }', {}, ADMIN_KEY)).body;
+  const pending = (
+    await app.gql('{ contracts(status: [PENDING], phoneNumber: "0712345678", first: 1) { totalCount } }', {}, ADMIN_KEY)
+  ).body;
   expect(pending.data.contracts.totalCount).toBe(105);
   const none = (await app.gql('{ contracts(status: [ACTIVE]) { totalCount nodes { id } } }', {}, ADMIN_KEY)).body;
   expect(none.data.contracts).toEqual({ totalCount: 0, nodes: [] });
-  const payments = (await app.gql('{ payments(status: [LOCKED]) { totalCount pageInfo { hasNextPage } } }', {}, ADMIN_KEY)).body;
+  const payments = (
+    await app.gql('{ payments(status: [LOCKED]) { totalCount pageInfo { hasNextPage } } }', {}, ADMIN_KEY)
+  ).body;
   expect(payments.data.payments).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false } });
 });

@@ -14,7 +14,10 @@ let app: TestApp;
 let fake: FakeMpesaServer;
 let close: () => Promise<void>;
 beforeAll(async () => {
-  ({ app, fake, close } = await startMpesaApp('pay_mpesa', { RECONCILE_EVERY_SECONDS: '1', PAYOUT_ALERT_AFTER_MINUTES: '0.03' }));
+  ({ app, fake, close } = await startMpesaApp('pay_mpesa', {
+    RECONCILE_EVERY_SECONDS: '1',
+    PAYOUT_ALERT_AFTER_MINUTES: '0.03',
+  }));
 });
 afterAll(() => close());
 afterEach(async () => {
@@ -24,9 +27,12 @@ afterEach(async () => {
 
 const wait = <T>(f: () => Promise<T | false>) => eventually(f, { what: 'M-Pesa flow' });
 const b2cResults = (ref: string) =>
-  fake.deliveries.filter((d) => d.url.includes('/b2c/result/') && (d.body as any).Result.OriginatorConversationID === ref);
+  fake.deliveries.filter(
+    (d) => d.url.includes('/b2c/result/') && (d.body as any).Result.OriginatorConversationID === ref,
+  );
 const b2cRequests = (ref: string) => fake.requestsTo(B2C_PATH).filter((r) => r.body.OriginatorConversationID === ref);
-const supportTexts = () => (app.running.sms as DevSmsSender).sent.filter((m) => m.to === '+254700000999').map((m) => m.text);
+const supportTexts = () =>
+  (app.running.sms as DevSmsSender).sent.filter((m) => m.to === '+254700000999').map((m) => m.text);
 
 async function releaseByBuyer(contractId: string) {
   await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId, kind: 'FULL' as never });
@@ -57,7 +63,9 @@ test('callbacks delivered twice are applied once', async () => {
   const locked = await fundAndWaitLocked(app, c.id, wait);
   const paid = await releaseByBuyer(c.id);
   expect(paid.status).toBe('RELEASED');
-  await wait(async () => b2cResults(paid.payoutRef!).length === 2 && b2cResults(paid.payoutRef!).every((d) => d.status === 200));
+  await wait(
+    async () => b2cResults(paid.payoutRef!).length === 2 && b2cResults(paid.payoutRef!).every((d) => d.status === 200),
+  );
   // The second copy is the same inbox row: one row per callback, one settlement each.
   const rows = await app.running.orm.em.fork().find(ProviderCallback, { source: 'mpesa:b2c/result' });
   expect(rows.filter((r) => r.event.type === 'PAYOUT_RESULT' && r.event.reference === paid.payoutRef)).toHaveLength(1);
@@ -70,24 +78,73 @@ test('late, replayed, unknown, malformed and forged callbacks change nothing', a
   const c = await confirmedContract(app);
   await fundAndWaitLocked(app, c.id, wait);
   const paid = await releaseByBuyer(c.id);
-  const result = { OriginatorConversationID: paid.payoutRef, ConversationID: paid.payoutProviderRef, TransactionID: 'TLATE00001' };
+  const result = {
+    OriginatorConversationID: paid.payoutRef,
+    ConversationID: paid.payoutProviderRef,
+    TransactionID: 'TLATE00001',
+  };
   // A queue timeout and a failed status answer arriving after the success.
-  expect((await postCallback(app, 'b2c/timeout', { Result: { ResultType: 1, ResultCode: 'SFC_IC0003', ResultDesc: 'timed out', ...result } })).status).toBe(200);
-  const failedStatus = { Result: { ResultType: 0, ResultCode: 0, ResultDesc: 'ok', ResultParameters: { ResultParameter: [
-    { Key: 'TransactionStatus', Value: 'Failed' }, { Key: 'ReasonType', Value: 'Declined' }, { Key: 'Originator Conversation ID', Value: paid.payoutRef },
-  ] } } };
-  expect(await (await postCallback(app, 'status/result', failedStatus)).json()).toEqual({ ResultCode: 0, ResultDesc: 'Accepted' });
+  expect(
+    (
+      await postCallback(app, 'b2c/timeout', {
+        Result: { ResultType: 1, ResultCode: 'SFC_IC0003', ResultDesc: 'timed out', ...result },
+      })
+    ).status,
+  ).toBe(200);
+  const failedStatus = {
+    Result: {
+      ResultType: 0,
+      ResultCode: 0,
+      ResultDesc: 'ok',
+      ResultParameters: {
+        ResultParameter: [
+          { Key: 'TransactionStatus', Value: 'Failed' },
+          { Key: 'ReasonType', Value: 'Declined' },
+          { Key: 'Originator Conversation ID', Value: paid.payoutRef },
+        ],
+      },
+    },
+  };
+  expect(await (await postCallback(app, 'status/result', failedStatus)).json()).toEqual({
+    ResultCode: 0,
+    ResultDesc: 'Accepted',
+  });
   // A replayed STK callback that now says the deposit failed.
-  await postCallback(app, 'stk', { Body: { stkCallback: { MerchantRequestID: 'm', CheckoutRequestID: paid.depositRef, ResultCode: 1032, ResultDesc: 'Request cancelled by user' } } });
+  await postCallback(app, 'stk', {
+    Body: {
+      stkCallback: {
+        MerchantRequestID: 'm',
+        CheckoutRequestID: paid.depositRef,
+        ResultCode: 1032,
+        ResultDesc: 'Request cancelled by user',
+      },
+    },
+  });
   // A reference nobody knows, a malformed body, a wrong token.
-  await postCallback(app, 'b2c/result', { Result: { ResultCode: 0, OriginatorConversationID: 'VPNOBODY', TransactionID: 'TX1', ResultParameters: { ResultParameter: [{ Key: 'TransactionReceipt', Value: 'TX1' }] } } });
+  await postCallback(app, 'b2c/result', {
+    Result: {
+      ResultCode: 0,
+      OriginatorConversationID: 'VPNOBODY',
+      TransactionID: 'TX1',
+      ResultParameters: { ResultParameter: [{ Key: 'TransactionReceipt', Value: 'TX1' }] },
+    },
+  });
   expect((await postCallback(app, 'stk', { hello: 'world' })).status).toBe(200);
   expect((await postCallback(app, 'stk', { Body: {} }, 'wrong-token-0123456789')).status).toBe(404);
 
   // Every authentic callback above has been processed (the unknown one stays pending, retried, never applied).
-  await wait(async () => (await app.running.orm.em.fork().count(ProviderCallback, { processedAt: null, event: { type: { $ne: 'PAYOUT_RESULT' } } })) === 0);
+  await wait(
+    async () =>
+      (await app.running.orm.em
+        .fork()
+        .count(ProviderCallback, { processedAt: null, event: { type: { $ne: 'PAYOUT_RESULT' } } })) === 0,
+  );
   const after = await paymentOf(app, c.id);
-  expect(after).toMatchObject({ status: 'RELEASED', payoutReceipt: paid.payoutReceipt, depositReceipt: paid.depositReceipt });
+  expect(after).toMatchObject({
+    status: 'RELEASED',
+    payoutReceipt: paid.payoutReceipt,
+    depositReceipt: paid.depositReceipt,
+  });
   expect(await statusOf(app, c.id)).toBe('COMPLETED');
   expect(await auditCount(app, paid.id, 'failed')).toBe(0);
 });
@@ -120,8 +177,14 @@ test('a provider that fails, then recovers, pays once', async () => {
 test('a dispute resolved as a refund pays the buyer back through B2C', async () => {
   const c = await confirmedContract(app);
   await fundAndWaitLocked(app, c.id, wait);
-  const { value: dispute } = await domainOf(app).disputes.report(phoneActor(SELLER), { contractId: c.id, reason: 'PAYMENT_PROBLEM' as never });
-  await domainOf(app).disputes.resolve({ kind: 'admin' }, { disputeId: dispute.id, outcome: 'REFUND_TO_BUYER' as never });
+  const { value: dispute } = await domainOf(app).disputes.report(phoneActor(SELLER), {
+    contractId: c.id,
+    reason: 'PAYMENT_PROBLEM' as never,
+  });
+  await domainOf(app).disputes.resolve(
+    { kind: 'admin' },
+    { disputeId: dispute.id, outcome: 'REFUND_TO_BUYER' as never },
+  );
   const refunded = await wait(async () => {
     const p = await paymentOf(app, c.id);
     return p.status === 'REFUNDED' && p;
@@ -147,7 +210,11 @@ test('a payout whose result never came is settled by reconciliation asking M-Pes
   fake.queueTimeoutNext(1); // Daraja posts to the queue-timeout URL instead of the result
   const settled = await releaseByBuyer(c.id);
   expect(settled.status).toBe('RELEASED');
-  expect(fake.requestsTo('/mpesa/transactionstatus/v1/query').some((r) => r.body.OriginalConversationID === settled.payoutRef)).toBe(true);
+  expect(
+    fake
+      .requestsTo('/mpesa/transactionstatus/v1/query')
+      .some((r) => r.body.OriginalConversationID === settled.payoutRef),
+  ).toBe(true);
   expect(b2cRequests(settled.payoutRef!)).toHaveLength(1);
 });
 
@@ -177,8 +244,16 @@ test('money that arrives for a deposit that already failed is reported to suppor
 });
 
 test('callbacks from outside MPESA_CALLBACK_ALLOWED_IPS, or too large, are refused before anything is read', async () => {
-  const fenced = await startMpesaApp('pay_mpesa_ips', { MPESA_CALLBACK_ALLOWED_IPS: '196.201.214.0/24, 2001:db8::/32' }, 'api');
-  const open = await startMpesaApp('pay_mpesa_ips_ok', { MPESA_CALLBACK_ALLOWED_IPS: '196.201.214.0/24,127.0.0.0/8' }, 'api');
+  const fenced = await startMpesaApp(
+    'pay_mpesa_ips',
+    { MPESA_CALLBACK_ALLOWED_IPS: '196.201.214.0/24, 2001:db8::/32' },
+    'api',
+  );
+  const open = await startMpesaApp(
+    'pay_mpesa_ips_ok',
+    { MPESA_CALLBACK_ALLOWED_IPS: '196.201.214.0/24,127.0.0.0/8' },
+    'api',
+  );
   try {
     expect((await postCallback(fenced.app, 'stk', { Body: {} })).status).toBe(403);
     expect((await postCallback(open.app, 'stk', { Body: {} })).status).toBe(200);

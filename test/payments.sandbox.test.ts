@@ -10,12 +10,19 @@ import { OutboxMessage } from '../src/outbox/outbox-message.entity';
 /** The sandbox provider, the real workers, a release window of about a second. */
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp('pay_sandbox', { ...FAST, PAYMENT_PROVIDER: 'sandbox', ESCROW_RELEASE_HOURS: '0.0003', SUPPORT_ALERT_PHONE: '+254700000999' }, 'all');
+  app = await startTestApp(
+    'pay_sandbox',
+    { ...FAST, PAYMENT_PROVIDER: 'sandbox', ESCROW_RELEASE_HOURS: '0.0003', SUPPORT_ALERT_PHONE: '+254700000999' },
+    'all',
+  );
 });
 afterAll(() => app.close());
 
 const sms = () => app.running.sms as DevSmsSender;
-const textsTo = (phone: string) => sms().sent.filter((m) => m.to === phone).map((m) => m.text);
+const textsTo = (phone: string) =>
+  sms()
+    .sent.filter((m) => m.to === phone)
+    .map((m) => m.text);
 const wait = <T>(f: () => Promise<T | false>) => eventually(f, { what: 'the workers' });
 
 test('creation to released payment through the API and the workers alone, with one payout and the texts on the way', async () => {
@@ -25,15 +32,27 @@ test('creation to released payment through the API and the workers alone, with o
   // Each party is told of the contract, with its code and the USSD way to accept it.
   await wait(async () => textsTo(SELLER).some((t) => t.includes(created.code) && t.includes('*384*1234#')));
   for (const token of [buyer, seller]) {
-    const res = await app.gql('mutation($id: ID!) { acceptContract(contractId: $id) { status } }', { id: created.id }, token);
+    const res = await app.gql(
+      'mutation($id: ID!) { acceptContract(contractId: $id) { status } }',
+      { id: created.id },
+      token,
+    );
     expect(res.body.errors).toBeUndefined();
   }
-  const funded = await app.gql('mutation($id: ID!) { fundEscrow(contractId: $id) { id status } }', { id: created.id }, buyer);
+  const funded = await app.gql(
+    'mutation($id: ID!) { fundEscrow(contractId: $id) { id status } }',
+    { id: created.id },
+    buyer,
+  );
   expect(funded.body.data.fundEscrow.status).toBe('PENDING');
   await wait(async () => (await statusOf(app, created.id)) === 'ACTIVE');
   await wait(async () => textsTo(BUYER).some((t) => t.includes('held in escrow')));
 
-  const confirmed = await app.gql('mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { id } }', { i: { contractId: created.id, kind: 'FULL' } }, buyer);
+  const confirmed = await app.gql(
+    'mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { id } }',
+    { i: { contractId: created.id, kind: 'FULL' } },
+    buyer,
+  );
   expect(confirmed.body.errors).toBeUndefined();
   const paymentId = funded.body.data.fundEscrow.id;
   await wait(async () => (await paymentOf(app, created.id)).status === 'RELEASED');
@@ -45,7 +64,11 @@ test('creation to released payment through the API and the workers alone, with o
   // Confirming again is a no-op: no second payout decision, no second send.
   const outboxRows = () => app.running.orm.em.fork().count(OutboxMessage, {});
   const before = await outboxRows();
-  const again = await app.gql('mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { id } }', { i: { contractId: created.id, kind: 'FULL' } }, buyer);
+  const again = await app.gql(
+    'mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { id } }',
+    { i: { contractId: created.id, kind: 'FULL' } },
+    buyer,
+  );
   expect(again.body.errors).toBeUndefined();
   expect(again.body.extensions?.notices?.[0] ?? '').toMatch(/already confirmed/);
   expect(await outboxRows()).toBe(before); // the replay decided nothing new
@@ -66,8 +89,14 @@ test("the seller's full delivery is accepted when the release window passes, and
 test('an issue reported inside the window stops the release; resolving it as a refund pays the buyer back', async () => {
   const c = await confirmedContract(app);
   const locked = await fundAndWaitLocked(app, c.id, wait);
-  const { value: delivery } = await domainOf(app).deliveries.confirm(phoneActor(SELLER), { contractId: c.id, kind: 'FULL' as never });
-  const { value: dispute } = await domainOf(app).disputes.report(phoneActor(BUYER), { contractId: c.id, reason: 'POOR_QUALITY' as never });
+  const { value: delivery } = await domainOf(app).deliveries.confirm(phoneActor(SELLER), {
+    contractId: c.id,
+    kind: 'FULL' as never,
+  });
+  const { value: dispute } = await domainOf(app).disputes.report(phoneActor(BUYER), {
+    contractId: c.id,
+    reason: 'POOR_QUALITY' as never,
+  });
 
   // The release-window job runs and finds the contract disputed: it does nothing.
   const jobId = `release-window-${delivery!.id}`;
@@ -80,9 +109,17 @@ test('an issue reported inside the window stops the release; resolving it as a r
   expect((await paymentOf(app, c.id)).status).toBe('LOCKED');
   expect(await auditCount(app, locked.id, 'payout-sending')).toBe(0);
   // The seller and support hear of the dispute.
-  await wait(async () => textsTo(SELLER).some((t) => t.includes('reported a problem')) && textsTo('+254700000999').some((t) => t.includes('dispute')));
+  await wait(
+    async () =>
+      textsTo(SELLER).some((t) => t.includes('reported a problem')) &&
+      textsTo('+254700000999').some((t) => t.includes('dispute')),
+  );
 
-  const resolved = await app.gql('mutation($i: ResolveDisputeInput!) { resolveDispute(input: $i) { status } }', { i: { disputeId: dispute.id, outcome: 'REFUND_TO_BUYER' } }, ADMIN_KEY);
+  const resolved = await app.gql(
+    'mutation($i: ResolveDisputeInput!) { resolveDispute(input: $i) { status } }',
+    { i: { disputeId: dispute.id, outcome: 'REFUND_TO_BUYER' } },
+    ADMIN_KEY,
+  );
   expect(resolved.body.errors).toBeUndefined();
   await wait(async () => (await paymentOf(app, c.id)).status === 'REFUNDED');
   expect(await statusOf(app, c.id)).toBe('CANCELLED');
@@ -91,7 +128,11 @@ test('an issue reported inside the window stops the release; resolving it as a r
 });
 
 test('a deposit nobody completes times out: FAILED with a reason, the contract stays CONFIRMED, and a new deposit may start', async () => {
-  const slow = await startTestApp('pay_sandbox_timeout', { ...FAST, PAYMENT_PROVIDER: 'sandbox', SANDBOX_SETTLE_MS: '60000', DEPOSIT_TIMEOUT_SECONDS: '1' }, 'all');
+  const slow = await startTestApp(
+    'pay_sandbox_timeout',
+    { ...FAST, PAYMENT_PROVIDER: 'sandbox', SANDBOX_SETTLE_MS: '60000', DEPOSIT_TIMEOUT_SECONDS: '1' },
+    'all',
+  );
   try {
     const c = await confirmedContract(slow);
     const { value: first } = await domainOf(slow).payments.fundEscrow(phoneActor(BUYER), c.id);

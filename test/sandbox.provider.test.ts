@@ -4,8 +4,23 @@ import type { Logger } from '../src/common/logger';
 import type { PayoutRequest, ProviderEvent } from '../src/payment/payment.provider';
 
 const SETTLE_MS = 2000;
-const deposit = { paymentId: 'pay-1', phone: '+254712345678', amount: '1500.00', currency: 'KES', accountReference: 'VP-7K3Q', description: 'Escrow' };
-const payout: PayoutRequest = { reference: 'PO-pay-1-R1', paymentId: 'pay-1', kind: 'RELEASE', phone: '+254722000111', amount: '1500.00', currency: 'KES', remarks: 'Release' };
+const deposit = {
+  paymentId: 'pay-1',
+  phone: '+254712345678',
+  amount: '1500.00',
+  currency: 'KES',
+  accountReference: 'VP-7K3Q',
+  description: 'Escrow',
+};
+const payout: PayoutRequest = {
+  reference: 'PO-pay-1-R1',
+  paymentId: 'pay-1',
+  kind: 'RELEASE',
+  phone: '+254722000111',
+  amount: '1500.00',
+  currency: 'KES',
+  remarks: 'Release',
+};
 
 let events: ProviderEvent[];
 let sandbox: SandboxProvider;
@@ -13,7 +28,11 @@ let sandbox: SandboxProvider;
 beforeEach(() => {
   jest.useFakeTimers();
   events = [];
-  sandbox = new SandboxProvider({ settleMs: SETTLE_MS, logger: pino({ level: 'silent' }), onEvent: async (e) => void events.push(e) });
+  sandbox = new SandboxProvider({
+    settleMs: SETTLE_MS,
+    logger: pino({ level: 'silent' }),
+    onEvent: async (e) => void events.push(e),
+  });
 });
 afterEach(() => {
   sandbox.close();
@@ -27,7 +46,11 @@ it('answers a deposit at once and settles it once, after settleMs, however often
   expect(await sandbox.startDeposit(deposit)).toEqual(first);
   await jest.advanceTimersByTimeAsync(1);
   expect(events).toEqual([
-    { type: 'DEPOSIT_RESULT', providerRef: first.providerRef, outcome: { state: 'SUCCEEDED', receipt: expect.stringMatching(/^SBX[A-Z2-9]{7}$/), amount: '1500.00' } },
+    {
+      type: 'DEPOSIT_RESULT',
+      providerRef: first.providerRef,
+      outcome: { state: 'SUCCEEDED', receipt: expect.stringMatching(/^SBX[A-Z2-9]{7}$/), amount: '1500.00' },
+    },
   ]);
   expect(await sandbox.startDeposit(deposit)).toEqual(first);
   await jest.advanceTimersByTimeAsync(SETTLE_MS * 3);
@@ -41,7 +64,12 @@ it('settles a payout once per reference and answers queryPayout from memory', as
   await jest.advanceTimersByTimeAsync(SETTLE_MS);
   expect(events).toHaveLength(1);
   const [event] = events;
-  expect(event).toMatchObject({ type: 'PAYOUT_RESULT', reference: payout.reference, providerRef, outcome: { state: 'SUCCEEDED' } });
+  expect(event).toMatchObject({
+    type: 'PAYOUT_RESULT',
+    reference: payout.reference,
+    providerRef,
+    outcome: { state: 'SUCCEEDED' },
+  });
   await expect(sandbox.queryPayout(payout.reference)).resolves.toEqual(event.outcome);
   await expect(sandbox.queryPayout('PO-never-seen')).resolves.toEqual({ state: 'UNKNOWN' });
 });
@@ -51,7 +79,10 @@ it('keeps different references apart', async () => {
   const b = await sandbox.startPayout({ ...payout, reference: 'PO-pay-1-R2' });
   expect(a.providerRef).not.toBe(b.providerRef);
   await jest.advanceTimersByTimeAsync(SETTLE_MS);
-  expect(events.map((e) => (e.type === 'PAYOUT_RESULT' ? e.reference : null)).sort()).toEqual(['PO-pay-1-R1', 'PO-pay-1-R2']);
+  expect(events.map((e) => (e.type === 'PAYOUT_RESULT' ? e.reference : null)).sort()).toEqual([
+    'PO-pay-1-R1',
+    'PO-pay-1-R2',
+  ]);
 });
 
 it('delivers nothing after close()', async () => {
@@ -65,9 +96,16 @@ it('delivers nothing after close()', async () => {
 it('logs a failing event handler instead of crashing the process', async () => {
   const error = jest.fn();
   const logger = { info: jest.fn(), error } as unknown as Logger;
-  const failing = new SandboxProvider({ settleMs: 10, logger, onEvent: () => Promise.reject(new Error('database down')) });
+  const failing = new SandboxProvider({
+    settleMs: 10,
+    logger,
+    onEvent: () => Promise.reject(new Error('database down')),
+  });
   await failing.startDeposit(deposit);
   await jest.advanceTimersByTimeAsync(10);
-  expect(error).toHaveBeenCalledWith(expect.objectContaining({ err: expect.any(Error) }), 'sandbox: event handler failed');
+  expect(error).toHaveBeenCalledWith(
+    expect.objectContaining({ err: expect.any(Error) }),
+    'sandbox: event handler failed',
+  );
   failing.close();
 });

@@ -44,7 +44,11 @@ test('dial as Wanjiru, open her active contract and confirm full delivery', asyn
   await page.screenshot({ path: path.join(ARTIFACTS, 'simulator.png') });
 
   // The confirmation really happened: the contract is COMPLETED and its release is on its way.
-  const res = await app.gql('{ contracts(status: [COMPLETED], phoneNumber: "+254712345678") { nodes { product } } }', {}, ADMIN_KEY);
+  const res = await app.gql(
+    '{ contracts(status: [COMPLETED], phoneNumber: "+254712345678") { nodes { product } } }',
+    {},
+    ADMIN_KEY,
+  );
   expect(res.body.data.contracts.nodes.map((n: { product: string }) => n.product)).toContain('Potatoes');
   expect(await screenText(page)).toContain('Full delivery confirmed!');
 }, 60_000);

@@ -63,6 +63,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ DATABASE_URL: 'nope' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/ADMIN_API_KEY: is required in production/);
-    expect(() => loadConfig({ NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(32), PAYMENT_PROVIDER: 'mpesa' })).toThrow(/MPESA_CALLBACK_TOKEN: is required/);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(32), PAYMENT_PROVIDER: 'mpesa' }),
+    ).toThrow(/MPESA_CALLBACK_TOKEN: is required/);
   });
 });

@@ -28,7 +28,13 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const fields = (over: Record<string, string | string[]> = {}) => ({ sessionId: newSessionId(), serviceCode: SERVICE_CODE, phoneNumber: newPhone(), text: '', ...over });
+const fields = (over: Record<string, string | string[]> = {}) => ({
+  sessionId: newSessionId(),
+  serviceCode: SERVICE_CODE,
+  phoneNumber: newPhone(),
+  text: '',
+  ...over,
+});
 
 test('past USSD_DEADLINE_MS the caller gets the unavailable screen, and nothing happened', async () => {
   const buyer = newPhone();
@@ -42,7 +48,12 @@ test('past USSD_DEADLINE_MS the caller gets the unavailable screen, and nothing 
   await blocker.query('select id from contracts where id = $1 for update', [c.id]);
   try {
     const started = Date.now();
-    const late = await postUssd(app.url, { sessionId: handset.sessionId, serviceCode: SERVICE_CODE, phoneNumber: buyer, text: '1*1*3' });
+    const late = await postUssd(app.url, {
+      sessionId: handset.sessionId,
+      serviceCode: SERVICE_CODE,
+      phoneNumber: buyer,
+      text: '1*1*3',
+    });
     expect(late).toMatchObject({ status: 200, body: UNAVAILABLE });
     expect(Date.now() - started).toBeLessThan(2000);
   } finally {
@@ -91,8 +102,16 @@ describe('who may call', () => {
     expect(() => allowList(['10.0.0.0/8', 'not-an-ip'])).toThrow(/USSD_ALLOWED_IPS: "not-an-ip"/);
     expect(() => allowList(['10.0.0.0/99'])).toThrow();
     const list = allowList(['196.201.214.0/24', '2c0f:fe38::/32', '127.0.0.1']);
-    expect(['196.201.214.200', '::ffff:196.201.214.9', '2c0f:fe38:2::1', '127.0.0.1'].map((ip) => isAllowed(list, ip))).toEqual([true, true, true, true]);
-    expect(['196.201.215.1', '127.0.0.2', '::1', 'garbage', ''].map((ip) => isAllowed(list, ip))).toEqual([false, false, false, false, false]);
+    expect(
+      ['196.201.214.200', '::ffff:196.201.214.9', '2c0f:fe38:2::1', '127.0.0.1'].map((ip) => isAllowed(list, ip)),
+    ).toEqual([true, true, true, true]);
+    expect(['196.201.215.1', '127.0.0.2', '::1', 'garbage', ''].map((ip) => isAllowed(list, ip))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 
@@ -145,7 +164,9 @@ test('USSD_RATE_LIMIT_PER_MINUTE per phone, answered with an END screen', async 
   await handset;
   const answers = handset.answers;
   expect(answers.slice(0, 8).every((a) => a.body.startsWith('CON '))).toBe(true);
-  expect(answers[8].body).toBe('END Too many requests. Please try again in a minute.\nMaombi mengi mno. Jaribu tena baada ya dakika moja.');
+  expect(answers[8].body).toBe(
+    'END Too many requests. Please try again in a minute.\nMaombi mengi mno. Jaribu tena baada ya dakika moja.',
+  );
   // Another phone is not affected.
   await phone.dial(newPhone()).expect('Welcome to VoicePact');
 });
@@ -153,13 +174,20 @@ test('USSD_RATE_LIMIT_PER_MINUTE per phone, answered with an END screen', async 
 test('the rate limit fails open when Redis is away (counted as an error)', async () => {
   const config = loadConfig({}, { USSD_RATE_LIMIT_PER_MINUTE: '1' });
   const metrics = createUssdMetrics();
-  const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+  const down = new Redis('redis://127.0.0.1:1', {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    lazyConnect: true,
+  });
   down.on('error', () => undefined);
   try {
     const limiter = new PhoneRateLimiter(down, config, createLogger('silent'), metrics);
     expect(await limiter.allow('+254712345678')).toBe(true);
     expect(await limiter.allow('+254712345678')).toBe(true);
-    expect(await metrics.registry.getSingleMetricAsString('ussd_errors_total')).toContain('ussd_errors_total{kind="rate_limit_store"} 2');
+    expect(await metrics.registry.getSingleMetricAsString('ussd_errors_total')).toContain(
+      'ussd_errors_total{kind="rate_limit_store"} 2',
+    );
   } finally {
     down.disconnect();
   }
@@ -170,7 +198,15 @@ test('an unexpected fault is the unavailable screen, logged, never a 5xx', async
   const store = { open: async () => Promise.reject(new Error('database is on fire')) };
   const errors: unknown[] = [];
   const log = { ...createLogger('silent'), error: (o: unknown) => errors.push(o), warn: () => undefined } as never;
-  const runner = new HopRunner({ config, logger: log, orm: { em: { fork: () => ({}) } } as never, apollo: {} as never, domainDeps: {} as never, store: store as never, engine: createEngine() });
+  const runner = new HopRunner({
+    config,
+    logger: log,
+    orm: { em: { fork: () => ({}) } } as never,
+    apollo: {} as never,
+    domainDeps: {} as never,
+    store: store as never,
+    engine: createEngine(),
+  });
   const answer = await runner.answer({ sessionId: 's', phone: '+254712345678', text: '' }, log);
   expect(answer).toMatchObject({ text: UNAVAILABLE, outcome: 'error' });
   expect(errors).toHaveLength(1);

@@ -1,6 +1,13 @@
 import { startTestApp, type TestApp } from './support/app';
 import { loginAs } from './support/fixtures';
-import { activeContract, confirmedContract, contractState, newPhone, pendingContract, setLanguageVia } from './support/ussd-fixtures';
+import {
+  activeContract,
+  confirmedContract,
+  contractState,
+  newPhone,
+  pendingContract,
+  setLanguageVia,
+} from './support/ussd-fixtures';
 import { ussd } from './support/ussd-tester';
 
 /** Each menu path of issue 3, screen by screen, with what the domain holds afterwards (through the API). */
@@ -8,12 +15,17 @@ import { ussd } from './support/ussd-tester';
 let app: TestApp;
 let phone: ReturnType<typeof ussd>;
 beforeAll(async () => {
-  app = await startTestApp('ussd_journeys', { SUPPORT_PHONE: '0711 000 999', SUPPORT_SMS_CODE: '40404', USSD_RATE_LIMIT_PER_MINUTE: '0' });
+  app = await startTestApp('ussd_journeys', {
+    SUPPORT_PHONE: '0711 000 999',
+    SUPPORT_SMS_CODE: '40404',
+    USSD_RATE_LIMIT_PER_MINUTE: '0',
+  });
   phone = ussd(app.url);
 });
 afterAll(() => app.close());
 
-const MAIN = 'Welcome to VoicePact\n1. View My Contracts\n2. Confirm Delivery\n3. Check Payments\n4. Help & Support\n0. Exit';
+const MAIN =
+  'Welcome to VoicePact\n1. View My Contracts\n2. Confirm Delivery\n3. Check Payments\n4. Help & Support\n0. Exit';
 
 test('the main menu, and 0 says goodbye', async () => {
   await phone.dial(newPhone()).expectScreen(MAIN).enter('0').expectEnd('Thank you for using VoicePact!');
@@ -27,17 +39,28 @@ test('View My Contracts lists open contracts newest first; a contract opens its 
   await phone
     .dial(buyer)
     .enter('1')
-    .expectScreen(`Your Contracts:\n1. ${newer.code} Maize (PENDING)\n2. ${older.code} Beans (CONFIRMED)\n0. Back to Main Menu`)
+    .expectScreen(
+      `Your Contracts:\n1. ${newer.code} Maize (PENDING)\n2. ${older.code} Beans (CONFIRMED)\n0. Back to Main Menu`,
+    )
     .enter('1')
-    .expectScreen(`Contract Details\n${newer.code}\nProduct: Maize\nValue: KES 12,000.50\nStatus: Pending\n2. Report Issue\n3. Accept Contract\n0. Back`)
+    .expectScreen(
+      `Contract Details\n${newer.code}\nProduct: Maize\nValue: KES 12,000.50\nStatus: Pending\n2. Report Issue\n3. Accept Contract\n0. Back`,
+    )
     .enter('0')
     .expect('Your Contracts:')
     .enter('2')
-    .expectScreen(`Contract Details\n${older.code}\nProduct: Beans\nValue: KES 8,500\nStatus: Confirmed\n2. Report Issue\n0. Back`);
+    .expectScreen(
+      `Contract Details\n${older.code}\nProduct: Beans\nValue: KES 8,500\nStatus: Confirmed\n2. Report Issue\n0. Back`,
+    );
 });
 
 test('no open contracts', async () => {
-  await phone.dial(newPhone()).enter('1').expectScreen('No active contracts found.\n0. Back to Main Menu').enter('0').expectScreen(MAIN);
+  await phone
+    .dial(newPhone())
+    .enter('1')
+    .expectScreen('No active contracts found.\n0. Back to Main Menu')
+    .enter('0')
+    .expectScreen(MAIN);
 });
 
 test('Accept Contract records this party; a second acceptance says so in one END line', async () => {
@@ -55,7 +78,11 @@ test('Accept Contract records this party; a second acceptance says so in one END
   expect(state.parties.find((p) => p.phoneNumber === buyer)!.acceptedAt).not.toBeNull();
   expect(state.status).toBe('PENDING'); // the seller has not accepted yet
   // Once accepted, the option is gone from the details.
-  await phone.dial(buyer).enter('1').enter('1').check((a) => expect(a.screen).not.toContain('Accept Contract'));
+  await phone
+    .dial(buyer)
+    .enter('1')
+    .enter('1')
+    .check((a) => expect(a.screen).not.toContain('Accept Contract'));
 });
 
 test('the last acceptance confirms the contract', async () => {
@@ -63,7 +90,12 @@ test('the last acceptance confirms the contract', async () => {
   const seller = newPhone();
   const c = await pendingContract(app, { buyer, seller });
   await phone.dial(buyer).enter('1*1').enter('3').expectEnd();
-  await phone.dial(seller).enter('1').enter('1').enter('3').expectEnd(`Contract ${c.code} accepted.\nYou will get an SMS when it is active.`);
+  await phone
+    .dial(seller)
+    .enter('1')
+    .enter('1')
+    .enter('3')
+    .expectEnd(`Contract ${c.code} accepted.\nYou will get an SMS when it is active.`);
   expect((await contractState(app, c.id)).status).toBe('CONFIRMED');
 });
 
@@ -76,12 +108,16 @@ test('Confirm Delivery from the main menu: full delivery by the buyer completes 
     .enter('2')
     .expectScreen(`Select Contract:\n1. ${c.code} Potatoes\n0. Back to Main Menu`)
     .enter('1')
-    .expectScreen(`Confirm Delivery\nContract: ${c.code}\n1. Full Delivery\n2. Partial Delivery\n3. Report Issue\n0. Back`)
+    .expectScreen(
+      `Confirm Delivery\nContract: ${c.code}\n1. Full Delivery\n2. Partial Delivery\n3. Report Issue\n0. Back`,
+    )
     .enter('1')
     .expectEnd('Full delivery confirmed!\nSeller will be notified.\nPayment will be released.');
   const state = await contractState(app, c.id);
   expect(state.status).toBe('COMPLETED');
-  expect(state.deliveries).toEqual([expect.objectContaining({ kind: 'FULL', reportedBy: buyer, acceptedAt: expect.any(String) })]);
+  expect(state.deliveries).toEqual([
+    expect.objectContaining({ kind: 'FULL', reportedBy: buyer, acceptedAt: expect.any(String) }),
+  ]);
   // Confirming again, from a session opened before: already done, one END line.
   await phone.dial(buyer).enter('2').expectScreen('No contracts awaiting delivery.\n0. Back to Main Menu');
 });
@@ -130,7 +166,9 @@ test('Report Issue raises a dispute; reporting again says it is already open', a
     .enter('1')
     .enter('1')
     .enter('2')
-    .expectScreen('Report Issue\n1. Not delivered\n2. Poor quality\n3. Wrong quantity\n4. Payment problem\n5. Other\n0. Back')
+    .expectScreen(
+      'Report Issue\n1. Not delivered\n2. Poor quality\n3. Wrong quantity\n4. Payment problem\n5. Other\n0. Back',
+    )
     .enter('2')
     .expectEnd('Issue reported.\nContract marked for review.\nSupport will contact you.');
   const state = await contractState(app, c.id);
@@ -152,15 +190,29 @@ test('confirming a contract that is no longer ACTIVE says so in one END line', a
   const c = await activeContract(app, { buyer, seller: newPhone() });
   const waiting = phone.dial(buyer).enter('2').enter('1').expect('1. Full Delivery');
   await waiting;
-  await phone.dial(buyer).enter('1*1*2*1').expectEnd('Issue reported.\nContract marked for review.\nSupport will contact you.');
+  await phone
+    .dial(buyer)
+    .enter('1*1*2*1')
+    .expectEnd('Issue reported.\nContract marked for review.\nSupport will contact you.');
   await waiting.enter('1').expectEnd(`Contract ${c.code} cannot do this now.`);
   expect((await contractState(app, c.id)).deliveries).toEqual([]);
 });
 
 test('a witness cannot confirm a delivery: the domain refuses, in one END line', async () => {
   const witness = newPhone();
-  const c = await activeContract(app, { buyer: newPhone(), seller: newPhone(), product: 'Milk', others: [{ phoneNumber: witness, role: 'WITNESS' }] });
-  await phone.dial(witness).enter('2').expect(`1. ${c.code} Milk`).enter('1').enter('1').expectEnd('Only the buyer or seller can do this.');
+  const c = await activeContract(app, {
+    buyer: newPhone(),
+    seller: newPhone(),
+    product: 'Milk',
+    others: [{ phoneNumber: witness, role: 'WITNESS' }],
+  });
+  await phone
+    .dial(witness)
+    .enter('2')
+    .expect(`1. ${c.code} Milk`)
+    .enter('1')
+    .enter('1')
+    .expectEnd('Only the buyer or seller can do this.');
   expect((await contractState(app, c.id)).deliveries).toEqual([]);
 });
 
@@ -174,7 +226,9 @@ test('Check Payments lists payments with their state; one opens its details', as
     .enter('3')
     .expectScreen(`Your Payments:\n1. ${c.code} KES 45,000 Held\n0. Back to Main Menu`)
     .enter('1')
-    .expectScreen(`Payment Details\nContract: ${c.code}\nAmount: KES 45,000\nStatus: Held in escrow\nDate: ${date}\n0. Back`)
+    .expectScreen(
+      `Payment Details\nContract: ${c.code}\nAmount: KES 45,000\nStatus: Held in escrow\nDate: ${date}\n0. Back`,
+    )
     .enter('0')
     .expect('Your Payments:')
     .enter('0')
@@ -186,7 +240,9 @@ test('Help & Support shows the support numbers from configuration', async () => 
   await phone
     .dial(newPhone())
     .enter('4')
-    .expectScreen('VoicePact Help\nCall 0711 000 999 for support\nSMS HELP to 40404\n1. Language / Lugha\n0. Back to Main Menu')
+    .expectScreen(
+      'VoicePact Help\nCall 0711 000 999 for support\nSMS HELP to 40404\n1. Language / Lugha\n0. Back to Main Menu',
+    )
     .enter('0')
     .expectScreen(MAIN);
 });
@@ -199,7 +255,9 @@ test('the language is remembered per phone through setLanguage, and every screen
     .enter('1')
     .expectScreen('Language / Lugha\n1. English\n2. Kiswahili\n0. Back')
     .enter('2')
-    .expectScreen('Lugha: Kiswahili\nKaribu VoicePact\n1. Mikataba Yangu\n2. Thibitisha Uwasilishaji\n3. Angalia Malipo\n4. Msaada\n0. Ondoka')
+    .expectScreen(
+      'Lugha: Kiswahili\nKaribu VoicePact\n1. Mikataba Yangu\n2. Thibitisha Uwasilishaji\n3. Angalia Malipo\n4. Msaada\n0. Ondoka',
+    )
     .enter('1')
     .expectScreen('Hakuna mikataba hai.\n0. Rudi Menyu Kuu');
   const token = await loginAs(app, me);
@@ -221,7 +279,9 @@ test('navigation: history in the path, 00 from anywhere, invalid input, a shortc
     .dial(buyer)
     .enter('1')
     .enter('7')
-    .expectScreen(`Invalid selection. Please try again.\nYour Contracts:\n1. ${c.code} Maize (ACTIVE)\n0. Back to Main Menu`)
+    .expectScreen(
+      `Invalid selection. Please try again.\nYour Contracts:\n1. ${c.code} Maize (ACTIVE)\n0. Back to Main Menu`,
+    )
     .enter('1')
     .expect('Contract Details');
   // *384*1234*1# arrives as a new session whose first text is "1".
@@ -245,7 +305,12 @@ test('odd text is an invalid selection, never an error', async () => {
 
 test('an invalid selection on a long screen still fits in 160 characters and keeps the options', async () => {
   const buyer = newPhone();
-  const c = await pendingContract(app, { buyer, seller: newPhone(), product: 'Premium grade A yellow maize from the Eldoret cooperative', totalAmount: '9999999999999.99' });
+  const c = await pendingContract(app, {
+    buyer,
+    seller: newPhone(),
+    product: 'Premium grade A yellow maize from the Eldoret cooperative',
+    totalAmount: '9999999999999.99',
+  });
   const details = await phone.dial(buyer).enter('1').enter('1');
   expect(details.screen.length).toBeLessThanOrEqual(160);
   expect(details.screen).toContain(c.code);
@@ -272,13 +337,23 @@ test('a long list pages behind 98. More without cutting a label; 0 goes back a p
   expect(second.screen).toContain(`1. ${newestFirst[items.length].code} `);
   expect(second.screen).toMatch(/\n0\. Back$/);
   // Item 1 of page two is the contract after the last one on page one.
-  await handset.enter('1').expect(`Contract Details\n${newestFirst[items.length].code}`).enter('0').enter('0').expect(`1. ${newestFirst[0].code} `);
+  await handset
+    .enter('1')
+    .expect(`Contract Details\n${newestFirst[items.length].code}`)
+    .enter('0')
+    .enter('0')
+    .expect(`1. ${newestFirst[0].code} `);
   // Paging through every page shows every contract once.
   const seen: string[] = [];
   const walker = phone.dial(buyer).enter('1');
   for (let page = 0; page < 5; page++) {
     const a = await walker;
-    seen.push(...a.screen.split('\n').filter((l) => /^[1-7]\. VP-/.test(l)).map((l) => l.split(' ')[1]));
+    seen.push(
+      ...a.screen
+        .split('\n')
+        .filter((l) => /^[1-7]\. VP-/.test(l))
+        .map((l) => l.split(' ')[1]),
+    );
     if (!a.screen.includes('98. More')) break;
     walker.enter('98');
   }

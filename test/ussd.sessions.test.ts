@@ -19,8 +19,10 @@ afterAll(async () => {
   await app.close();
 });
 
-const hop = (sessionId: string, phoneNumber: string, text: string) => postUssd(app.url, { sessionId, serviceCode: SERVICE_CODE, phoneNumber, text });
-const sessionRow = async (sessionId: string) => (await db.query('select * from ussd_sessions where session_id = $1', [sessionId])).rows[0];
+const hop = (sessionId: string, phoneNumber: string, text: string) =>
+  postUssd(app.url, { sessionId, serviceCode: SERVICE_CODE, phoneNumber, text });
+const sessionRow = async (sessionId: string) =>
+  (await db.query('select * from ussd_sessions where session_id = $1', [sessionId])).rows[0];
 
 describe('replays', () => {
   test('the same sessionId and text again returns the same reply and acts once', async () => {
@@ -40,7 +42,10 @@ describe('replays', () => {
       const c = await activeContract(app, { buyer, seller: newPhone() });
       const handset = phone.dial(buyer).enter('2').enter('1').expect('2. Partial Delivery');
       await handset;
-      const [a, b] = await Promise.all([hop(handset.sessionId, buyer, '2*1*2'), hop(handset.sessionId, buyer, '2*1*2')]);
+      const [a, b] = await Promise.all([
+        hop(handset.sessionId, buyer, '2*1*2'),
+        hop(handset.sessionId, buyer, '2*1*2'),
+      ]);
       expect(a.body).toBe('CON Partial delivery noted.\nSMS will be sent for details.\n0. Main Menu');
       expect(b.body).toBe(a.body);
       expect((await contractState(app, c.id)).deliveries).toHaveLength(1);
@@ -51,23 +56,39 @@ describe('replays', () => {
     const buyer = newPhone();
     const c = await pendingContract(app, { buyer, seller: newPhone() });
     const sessionId = newSessionId();
-    const answers = await Promise.all([hop(sessionId, buyer, '1*1*3'), hop(sessionId, buyer, '1*1*3'), hop(sessionId, buyer, '1*1*3')]);
-    for (const a of answers) expect(a.body).toBe(`END Contract ${c.code} accepted.\nYou will get an SMS when it is active.`);
-    expect((await db.query('select count(*)::int as n from ussd_sessions where session_id = $1', [sessionId])).rows[0].n).toBe(1);
-    const audit = await db.query("select count(*)::int as n from audit_events where contract_id = $1 and action = 'accepted'", [c.id]);
+    const answers = await Promise.all([
+      hop(sessionId, buyer, '1*1*3'),
+      hop(sessionId, buyer, '1*1*3'),
+      hop(sessionId, buyer, '1*1*3'),
+    ]);
+    for (const a of answers)
+      expect(a.body).toBe(`END Contract ${c.code} accepted.\nYou will get an SMS when it is active.`);
+    expect(
+      (await db.query('select count(*)::int as n from ussd_sessions where session_id = $1', [sessionId])).rows[0].n,
+    ).toBe(1);
+    const audit = await db.query(
+      "select count(*)::int as n from audit_events where contract_id = $1 and action = 'accepted'",
+      [c.id],
+    );
     expect(audit.rows[0].n).toBe(1);
   });
 
   test('a new session replaying an old path cannot complete a delivery twice', async () => {
     const buyer = newPhone();
     const c = await activeContract(app, { buyer, seller: newPhone() });
-    await phone.session(buyer).send('2*1*1').expectEnd('Full delivery confirmed!\nSeller will be notified.\nPayment will be released.');
+    await phone
+      .session(buyer)
+      .send('2*1*1')
+      .expectEnd('Full delivery confirmed!\nSeller will be notified.\nPayment will be released.');
     const again = await phone.session(buyer).send('2*1*1');
     expect(again.body).toMatch(/^CON Invalid selection/); // nothing left to confirm: the list is empty
     const state = await contractState(app, c.id);
     expect(state.deliveries).toHaveLength(1);
     expect(state.status).toBe('COMPLETED');
-    const mine = await db.query("select count(*)::int as n from audit_events where contract_id = $1 and action = 'release-requested'", [c.id]);
+    const mine = await db.query(
+      "select count(*)::int as n from audit_events where contract_id = $1 and action = 'release-requested'",
+      [c.id],
+    );
     expect(mine.rows[0].n).toBe(1); // one release of the escrow, however often the path is replayed
   });
 
@@ -88,7 +109,15 @@ describe('continue where you left off', () => {
     const dropped = phone.dial(me).enter('1').enter('1').expect(`\n${c.code}\n`);
     await dropped;
     // The network drops the session: AT tells us it ended incomplete.
-    expect(await postEvent(app.url, { sessionId: dropped.sessionId, status: 'Incomplete', durationInMillis: '21000', hopsCount: '3', input: '1*1' })).toEqual({ status: 200, body: 'OK' });
+    expect(
+      await postEvent(app.url, {
+        sessionId: dropped.sessionId,
+        status: 'Incomplete',
+        durationInMillis: '21000',
+        hopsCount: '3',
+        input: '1*1',
+      }),
+    ).toEqual({ status: 200, body: 'OK' });
     return c;
   }
 
@@ -133,7 +162,11 @@ describe('continue where you left off', () => {
     const me = newPhone();
     await phone.dial(me).enter('4*1*2').expect('Karibu VoicePact');
     await droppedAtDetails(me);
-    await phone.dial(me).expectScreen('Endelea ulipoishia?\n1. Ndiyo\n2. Hapana').enter('1').expect('Maelezo ya Mkataba');
+    await phone
+      .dial(me)
+      .expectScreen('Endelea ulipoishia?\n1. Ndiyo\n2. Hapana')
+      .enter('1')
+      .expect('Maelezo ya Mkataba');
   });
 });
 
@@ -143,17 +176,36 @@ describe("AT's end-of-session notification and the metrics", () => {
     const handset = phone.dial(me).enter('3');
     await handset;
     const res = await postEvent(app.url, {
-      sessionId: handset.sessionId, status: 'Success', durationInMillis: '8400', hopsCount: '2', input: '3', errorMessage: '', cost: 'KES 0.0000',
-      phoneNumber: me, serviceCode: SERVICE_CODE, networkCode: '63902', date: '2026-11-28 10:00:00',
+      sessionId: handset.sessionId,
+      status: 'Success',
+      durationInMillis: '8400',
+      hopsCount: '2',
+      input: '3',
+      errorMessage: '',
+      cost: 'KES 0.0000',
+      phoneNumber: me,
+      serviceCode: SERVICE_CODE,
+      networkCode: '63902',
+      date: '2026-11-28 10:00:00',
     });
     expect(res).toEqual({ status: 200, body: 'OK' });
     const row = await sessionRow(handset.sessionId);
-    expect(row).toMatchObject({ active: false, end_status: 'Success', duration_ms: 8400, reported_hops: 2, reported_input: '3', cost: 'KES 0.0000', hops: 2 });
+    expect(row).toMatchObject({
+      active: false,
+      end_status: 'Success',
+      duration_ms: 8400,
+      reported_hops: 2,
+      reported_input: '3',
+      cost: 'KES 0.0000',
+      hops: 2,
+    });
     expect(row.ended_at).toBeInstanceOf(Date);
     // Unknown sessions are acknowledged (AT would only retry); bad fields are not.
     expect((await postEvent(app.url, { sessionId: 'never-seen', status: 'Failed' })).status).toBe(200);
     expect((await postEvent(app.url, { status: 'Success' })).status).toBe(400);
-    expect((await postEvent(app.url, { sessionId: 'x', status: 'Success', durationInMillis: 'soon' })).status).toBe(400);
+    expect((await postEvent(app.url, { sessionId: 'x', status: 'Success', durationInMillis: 'soon' })).status).toBe(
+      400,
+    );
   });
 
   test('GET /metrics: Prometheus text behind the admin key', async () => {

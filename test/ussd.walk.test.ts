@@ -17,13 +17,24 @@ import { postEvent, ussd, type Answer } from './support/ussd-tester';
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp('ussd_walk', { USSD_RATE_LIMIT_PER_MINUTE: '0', SUPPORT_PHONE: '+254 20 765 4321 ext 1234' });
+  app = await startTestApp('ussd_walk', {
+    USSD_RATE_LIMIT_PER_MINUTE: '0',
+    SUPPORT_PHONE: '+254 20 765 4321 ext 1234',
+  });
 });
 afterAll(() => app.close());
 
 const LANG = {
-  EN: { main: 'CON Welcome to VoicePact\n', invalid: 'CON Invalid selection. Please try again.\n', resume: 'Continue where you left off?' },
-  SW: { main: 'CON Karibu VoicePact\n', invalid: 'CON Chaguo si sahihi. Jaribu tena.\n', resume: 'Endelea ulipoishia?' },
+  EN: {
+    main: 'CON Welcome to VoicePact\n',
+    invalid: 'CON Invalid selection. Please try again.\n',
+    resume: 'Continue where you left off?',
+  },
+  SW: {
+    main: 'CON Karibu VoicePact\n',
+    invalid: 'CON Chaguo si sahihi. Jaribu tena.\n',
+    resume: 'Endelea ulipoishia?',
+  },
 };
 
 /** Everything a phone can have: contracts in each state and payments in each state, more than a screen holds. */
@@ -32,10 +43,16 @@ async function seedPhone(me: string): Promise<void> {
   const admin: Actor = { kind: 'admin' };
   const other = () => newPhone();
   // A product name with characters GSM-7 lacks, and the largest amount the schema takes.
-  await pendingContract(app, { buyer: me, seller: other(), product: 'Café “Premium” maize — grade A 🌽 from Eldoret [co-op]', totalAmount: '9999999999999.99' });
+  await pendingContract(app, {
+    buyer: me,
+    seller: other(),
+    product: 'Café “Premium” maize — grade A 🌽 from Eldoret [co-op]',
+    totalAmount: '9999999999999.99',
+  });
   for (let i = 0; i < 3; i++) await pendingContract(app, { buyer: me, seller: other(), product: `Beans lot ${i}` });
   await confirmedContract(app, { buyer: me, seller: other(), product: 'Rice' });
-  for (let i = 0; i < 2; i++) await activeContract(app, { buyer: me, seller: other(), product: `Potatoes ${i}`, totalAmount: '45000' });
+  for (let i = 0; i < 2; i++)
+    await activeContract(app, { buyer: me, seller: other(), product: `Potatoes ${i}`, totalAmount: '45000' });
   await activeContract(app, { buyer: other(), seller: me, product: 'Milk', totalAmount: '15600.75' });
   const disputed = await activeContract(app, { buyer: me, seller: other(), product: 'Tomatoes' });
   await d().disputes.report(phoneActor(me), { contractId: disputed.id, reason: DisputeReason.POOR_QUALITY });
@@ -49,7 +66,10 @@ async function seedPhone(me: string): Promise<void> {
   const rp = (await d().payments.list(admin, { contractId: released.id })).nodes[0];
   await d().settlement.settlePayout(rp.id, { state: 'SUCCEEDED', receipt: 'REL1' });
   const refunded = await activeContract(app, { buyer: me, seller: other(), product: 'Cabbages' });
-  const dispute = await d().disputes.report(phoneActor(me), { contractId: refunded.id, reason: DisputeReason.NOT_DELIVERED });
+  const dispute = await d().disputes.report(phoneActor(me), {
+    contractId: refunded.id,
+    reason: DisputeReason.NOT_DELIVERED,
+  });
   await d().disputes.resolve(admin, { disputeId: dispute.value.id, outcome: DisputeOutcome.REFUND_TO_BUYER });
   const fp = (await d().payments.list(admin, { contractId: refunded.id })).nodes[0];
   await d().settlement.settlePayout(fp.id, { state: 'SUCCEEDED', receipt: 'REF1' });
@@ -63,11 +83,18 @@ function holdsTheRules(path: string, a: Answer): void {
   expect({ where, gsm7: isGsm7(a.screen) }).toEqual({ where, gsm7: true });
   const options = a.screen.split('\n').filter((l) => /^\d{1,2}\. \S/.test(l));
   expect({ where, atMost8: options.length <= 8 }).toEqual({ where, atMost8: true });
-  expect({ where, unique: new Set(options.map((o) => o.split('.')[0])).size === options.length }).toEqual({ where, unique: true });
+  expect({ where, unique: new Set(options.map((o) => o.split('.')[0])).size === options.length }).toEqual({
+    where,
+    unique: true,
+  });
   if (!a.end) expect({ where, noDeadEnd: options.length > 0 }).toEqual({ where, noDeadEnd: true });
 }
 
-const keysOf = (a: Answer) => a.screen.split('\n').filter((l) => /^\d{1,2}\. \S/.test(l)).map((l) => l.split('.')[0]);
+const keysOf = (a: Answer) =>
+  a.screen
+    .split('\n')
+    .filter((l) => /^\d{1,2}\. \S/.test(l))
+    .map((l) => l.split('.')[0]);
 
 /**
  * Breadth-first over paths. A path is reached by dialling it as a new session's first text (the shortcut
@@ -108,7 +135,8 @@ async function walk(me: string, lang: 'EN' | 'SW', token: string): Promise<Set<s
       if (!child) continue;
       expect({ path, key, invalid: child.body.startsWith(words.invalid) }).toEqual({ path, key, invalid: false });
       // After choosing a language comes the main menu, already walked; going on would leave this language.
-      if (!child.end && !(a.screen.startsWith('Language / Lugha') && key !== '0')) queue.push(path === '' ? key : `${path}*${key}`);
+      if (!child.end && !(a.screen.startsWith('Language / Lugha') && key !== '0'))
+        queue.push(path === '' ? key : `${path}*${key}`);
     }
     const home = await press(path, '00');
     if (home) expect({ path, home: home.body.startsWith(words.main) }).toEqual({ path, home: true });
@@ -118,39 +146,76 @@ async function walk(me: string, lang: 'EN' | 'SW', token: string): Promise<Set<s
   return seen;
 }
 
-test.each(['EN', 'SW'] as const)('every screen in %s keeps the rules', async (lang) => {
-  const me = newPhone();
-  await seedPhone(me);
-  const token = await loginAs(app, me);
-  await setLanguageVia(app, token, lang);
+test.each(['EN', 'SW'] as const)(
+  'every screen in %s keeps the rules',
+  async (lang) => {
+    const me = newPhone();
+    await seedPhone(me);
+    const token = await loginAs(app, me);
+    await setLanguageVia(app, token, lang);
 
-  const seen = await walk(me, lang, token);
-  const all = [...seen].join('\n---\n');
-  // The walk did reach the screens that matter (in this language).
-  const expected =
-    lang === 'EN'
-      ? ['Your Contracts:', '98. More', 'Contract Details', 'Confirm Delivery\nContract:', 'Report Issue\n1.', 'Partial delivery noted.', 'Your Payments:', 'Payment Details', 'Held in escrow', 'Released to seller', 'Refunded to buyer', 'Awaiting deposit', 'Failed', 'VoicePact Help', 'Language / Lugha\n1. English', 'Select Contract:']
-      : ['Mikataba Yako:', '98. Zaidi', 'Maelezo ya Mkataba', 'Thibitisha Uwasilishaji\nMkataba:', 'Ripoti Tatizo\n1.', 'Uwasilishaji wa sehemu umerekodiwa.', 'Malipo Yako:', 'Maelezo ya Malipo', 'Imeshikiliwa (escrow)', 'Imetolewa kwa muuzaji', 'Imerejeshwa kwa mnunuzi', 'Inasubiri malipo', 'Imeshindwa', 'Msaada wa VoicePact', 'Chagua Mkataba:'];
-  for (const text of expected) expect({ lang, text, found: all.includes(text) }).toEqual({ lang, text, found: true });
-  expect(seen.size).toBeGreaterThan(25);
+    const seen = await walk(me, lang, token);
+    const all = [...seen].join('\n---\n');
+    // The walk did reach the screens that matter (in this language).
+    const expected =
+      lang === 'EN'
+        ? [
+            'Your Contracts:',
+            '98. More',
+            'Contract Details',
+            'Confirm Delivery\nContract:',
+            'Report Issue\n1.',
+            'Partial delivery noted.',
+            'Your Payments:',
+            'Payment Details',
+            'Held in escrow',
+            'Released to seller',
+            'Refunded to buyer',
+            'Awaiting deposit',
+            'Failed',
+            'VoicePact Help',
+            'Language / Lugha\n1. English',
+            'Select Contract:',
+          ]
+        : [
+            'Mikataba Yako:',
+            '98. Zaidi',
+            'Maelezo ya Mkataba',
+            'Thibitisha Uwasilishaji\nMkataba:',
+            'Ripoti Tatizo\n1.',
+            'Uwasilishaji wa sehemu umerekodiwa.',
+            'Malipo Yako:',
+            'Maelezo ya Malipo',
+            'Imeshikiliwa (escrow)',
+            'Imetolewa kwa muuzaji',
+            'Imerejeshwa kwa mnunuzi',
+            'Inasubiri malipo',
+            'Imeshindwa',
+            'Msaada wa VoicePact',
+            'Chagua Mkataba:',
+          ];
+    for (const text of expected) expect({ lang, text, found: all.includes(text) }).toEqual({ lang, text, found: true });
+    expect(seen.size).toBeGreaterThan(25);
 
-  // The resume offer, which only a fresh dial after a dropped session shows.
-  const dropped = ussd(app.url).dial(me).enter('1').enter('1');
-  await dropped;
-  await postEvent(app.url, { sessionId: dropped.sessionId, status: 'Incomplete' });
-  const offer = await ussd(app.url).dial(me);
-  holdsTheRules('(resume)', offer);
-  expect(offer.screen.startsWith(LANG[lang].resume)).toBe(true);
-  // It has no 0 of its own: 0, 00 and anything else lead to the main menu.
-  for (const key of ['0', '00', '77']) {
-    const again = ussd(app.url).dial(me).enter('4');
-    await again;
-    await postEvent(app.url, { sessionId: again.sessionId, status: 'Incomplete' });
-    const h = ussd(app.url).dial(me);
-    expect((await h).screen.startsWith(LANG[lang].resume)).toBe(true);
-    expect((await h.enter(key)).body.startsWith(LANG[lang].main)).toBe(true);
-  }
-}, 120_000);
+    // The resume offer, which only a fresh dial after a dropped session shows.
+    const dropped = ussd(app.url).dial(me).enter('1').enter('1');
+    await dropped;
+    await postEvent(app.url, { sessionId: dropped.sessionId, status: 'Incomplete' });
+    const offer = await ussd(app.url).dial(me);
+    holdsTheRules('(resume)', offer);
+    expect(offer.screen.startsWith(LANG[lang].resume)).toBe(true);
+    // It has no 0 of its own: 0, 00 and anything else lead to the main menu.
+    for (const key of ['0', '00', '77']) {
+      const again = ussd(app.url).dial(me).enter('4');
+      await again;
+      await postEvent(app.url, { sessionId: again.sessionId, status: 'Incomplete' });
+      const h = ussd(app.url).dial(me);
+      expect((await h).screen.startsWith(LANG[lang].resume)).toBe(true);
+      expect((await h.enter(key)).body.startsWith(LANG[lang].main)).toBe(true);
+    }
+  },
+  120_000,
+);
 
 test('no END screen is left without words, and none of them passes 160 characters', async () => {
   const me = newPhone();

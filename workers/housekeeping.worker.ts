@@ -4,14 +4,24 @@ import type { Logger } from '../src/common/logger';
 import type { Domain } from '../src/domain';
 import { cleanupSessions } from '../adapters/ussd/session.store';
 
-export const HOUSEKEEPING_JOBS = { sessionCleanup: 'session-cleanup', contractExpiry: 'contract-expiry', reconcile: 'reconcile' } as const;
+export const HOUSEKEEPING_JOBS = {
+  sessionCleanup: 'session-cleanup',
+  contractExpiry: 'contract-expiry',
+  reconcile: 'reconcile',
+} as const;
 
 /** Job schedulers (upsert: idempotent, so every worker process may call it at start and now and then after). */
 export async function scheduleHousekeeping(queue: Queue, config: Config): Promise<void> {
   const every = (seconds: number) => ({ every: Math.max(100, Math.round(seconds * 1000)) });
-  await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.sessionCleanup, every(config.SESSION_CLEANUP_EVERY_SECONDS), { name: HOUSEKEEPING_JOBS.sessionCleanup });
-  await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.contractExpiry, every(config.RECONCILE_EVERY_SECONDS), { name: HOUSEKEEPING_JOBS.contractExpiry });
-  await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.reconcile, every(config.RECONCILE_EVERY_SECONDS), { name: HOUSEKEEPING_JOBS.reconcile });
+  await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.sessionCleanup, every(config.SESSION_CLEANUP_EVERY_SECONDS), {
+    name: HOUSEKEEPING_JOBS.sessionCleanup,
+  });
+  await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.contractExpiry, every(config.RECONCILE_EVERY_SECONDS), {
+    name: HOUSEKEEPING_JOBS.contractExpiry,
+  });
+  await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.reconcile, every(config.RECONCILE_EVERY_SECONDS), {
+    name: HOUSEKEEPING_JOBS.reconcile,
+  });
 }
 
 export function housekeepingProcessor(unitOfWork: () => Domain, config: Config, logger: Logger) {
@@ -51,12 +61,14 @@ async function reconcile(unitOfWork: () => Domain, config: Config, logger: Logge
     }
     payouts++;
     const unresolved = step !== 'finished' && step !== 'settled' && step !== 'sent';
-    if (unresolved && Date.now() - since.getTime() > alertAfterMs) await domain.payouts.alertStuck(id, `unresolved since ${since.toISOString()}`);
+    if (unresolved && Date.now() - since.getTime() > alertAfterMs)
+      await domain.payouts.alertStuck(id, `unresolved since ${since.toISOString()}`);
   }
   let deposits = 0;
   for (const id of await hk.overdueDeposits()) if (await unitOfWork().deposits.expire(id)) deposits++;
   let releases = 0;
-  for (const id of await hk.overdueReleaseWindows()) if ((await unitOfWork().housekeeping.acceptAfterWindow(id)).changed) releases++;
+  for (const id of await hk.overdueReleaseWindows())
+    if ((await unitOfWork().housekeeping.acceptAfterWindow(id)).changed) releases++;
   await hk.prune();
   if (payouts + deposits + releases) logger.info({ payouts, deposits, releases }, 'reconciliation pass');
   return `${payouts} payouts checked, ${deposits} deposits timed out, ${releases} release windows applied`;

@@ -28,20 +28,29 @@ const RELAY_BATCH = 100;
  * The BullMQ workers, the outbox relay and the provider-inbox sweep. close() stops taking jobs and waits for the
  * active ones (BullMQ's graceful close); a job cut off by a crash is picked up again once its lock expires.
  */
-export async function startWorkers({ config, logger, orm, domainDeps, queues, workerConnection }: WorkerParts): Promise<{ close(graceMs?: number): Promise<void> }> {
+export async function startWorkers({
+  config,
+  logger,
+  orm,
+  domainDeps,
+  queues,
+  workerConnection,
+}: WorkerParts): Promise<{ close(graceMs?: number): Promise<void> }> {
   // Each job, sweep and relay pass works in a unit of work of its own: never the global EntityManager.
   const unitOfWork = () => createDomain(orm.em.fork(), domainDeps);
   const connections: Redis[] = [];
   const active = new Map<string, number>();
   // Counts the jobs in progress, so close() knows whether it is waiting for work or for a stuck connection.
-  const counted = (name: string, processor: Processor): Processor => async (job, token) => {
-    active.set(name, (active.get(name) ?? 0) + 1);
-    try {
-      return await processor(job, token);
-    } finally {
-      active.set(name, (active.get(name) ?? 1) - 1);
-    }
-  };
+  const counted =
+    (name: string, processor: Processor): Processor =>
+    async (job, token) => {
+      active.set(name, (active.get(name) ?? 0) + 1);
+      try {
+        return await processor(job, token);
+      } finally {
+        active.set(name, (active.get(name) ?? 1) - 1);
+      }
+    };
   const worker = (name: QueueName, processor: Processor, concurrency: number) => {
     const connection = workerConnection(`worker:${name}`);
     connections.push(connection);
@@ -55,7 +64,10 @@ export async function startWorkers({ config, logger, orm, domainDeps, queues, wo
     });
     w.on('error', throttled(logger, `worker ${name}`));
     w.on('failed', (job, err) =>
-      logger.warn({ queue: name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }, 'job attempt failed'),
+      logger.warn(
+        { queue: name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message },
+        'job attempt failed',
+      ),
     );
     return w;
   };
@@ -74,7 +86,10 @@ export async function startWorkers({ config, logger, orm, domainDeps, queues, wo
     return 'idle';
   });
   // Re-upserted now and then: a Redis that lost its data gets its schedulers back.
-  const schedule = () => scheduleHousekeeping(queues.housekeeping, config).catch((err: Error) => logger.warn({ err: err.message }, 'could not schedule housekeeping'));
+  const schedule = () =>
+    scheduleHousekeeping(queues.housekeeping, config).catch((err: Error) =>
+      logger.warn({ err: err.message }, 'could not schedule housekeeping'),
+    );
   void schedule();
   const rescheduler = setInterval(schedule, 5 * 60_000).unref();
 
@@ -84,7 +99,13 @@ export async function startWorkers({ config, logger, orm, domainDeps, queues, wo
       await Promise.all([relay.stop(), inbox.stop()]);
       await Promise.all(workers.map((w) => closeWorker(w, () => active.get(w.name) ?? 0, graceMs, logger)));
       // quit() waits for Redis to answer; after a cut close it may not: disconnect() does not wait.
-      await Promise.all(connections.map((c) => Promise.race([c.quit(), new Promise((r) => setTimeout(r, 500))]).catch(() => undefined).finally(() => c.disconnect())));
+      await Promise.all(
+        connections.map((c) =>
+          Promise.race([c.quit(), new Promise((r) => setTimeout(r, 500))])
+            .catch(() => undefined)
+            .finally(() => c.disconnect()),
+        ),
+      );
     },
   };
 }
@@ -98,9 +119,17 @@ const IDLE_CLOSE_MS = 1500;
  * connection comes back and the fetch loop never ends) has its connections cut. Nothing is lost either way:
  * a job cut off keeps its lock, expires, and is run again by the next worker, and every job is idempotent.
  */
-async function closeWorker(w: CuttableWorker, activeJobs: () => number, graceMs: number, logger: Logger): Promise<void> {
+async function closeWorker(
+  w: CuttableWorker,
+  activeJobs: () => number,
+  graceMs: number,
+  logger: Logger,
+): Promise<void> {
   let closed = false;
-  const closing = w.close().then(() => (closed = true), (err: Error) => logger.warn({ worker: w.name, err: err.message }, 'worker close failed'));
+  const closing = w.close().then(
+    () => (closed = true),
+    (err: Error) => logger.warn({ worker: w.name, err: err.message }, 'worker close failed'),
+  );
   const started = Date.now();
   while (!closed) {
     const elapsed = Date.now() - started;

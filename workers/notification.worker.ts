@@ -35,7 +35,10 @@ export function notificationProcessor(unitOfWork: () => Domain, sms: SmsSender, 
       const result = await sms.send(message);
       if (result.status === 'REJECTED') {
         refused++;
-        logger.warn({ event, subjectId, to: maskPhone(message.to), detail: result.detail }, 'sms refused by the provider');
+        logger.warn(
+          { event, subjectId, to: maskPhone(message.to), detail: result.detail },
+          'sms refused by the provider',
+        );
       }
       sent.add(i);
       await job.updateData({ ...job.data, sentIndexes: [...sent] });

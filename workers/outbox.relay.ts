@@ -43,13 +43,20 @@ export async function relayOnce(orm: Orm, queues: Queues, logger: Logger, batch 
       } catch (err) {
         if (Date.now() - lastWarning > 60_000) {
           lastWarning = Date.now();
-          logger.warn({ err: (err as Error).message, outboxId: row.id }, 'outbox relay paused: queue unavailable; rows wait in the outbox');
+          logger.warn(
+            { err: (err as Error).message, outboxId: row.id },
+            'outbox relay paused: queue unavailable; rows wait in the outbox',
+          );
         }
         break;
       }
     }
     if (relayed.length)
-      await em.execute(`update outbox_messages set relayed_at = now() where id in (${relayed.map(() => '?').join(', ')})`, relayed, 'run');
+      await em.execute(
+        `update outbox_messages set relayed_at = now() where id in (${relayed.map(() => '?').join(', ')})`,
+        relayed,
+        'run',
+      );
     return relayed.length;
   });
 }

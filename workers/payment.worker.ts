@@ -46,17 +46,27 @@ export function paymentProcessor(unitOfWork: () => Domain, logger: Logger) {
  * try again). A payout is never marked FAILED here, since the provider may have paid: it stays LOCKED,
  * support is alerted, and reconciliation keeps asking the provider.
  */
-async function onLastFailure(domain: Domain, job: Job, err: Error, paymentId: string | undefined, logger: Logger): Promise<void> {
+async function onLastFailure(
+  domain: Domain,
+  job: Job,
+  err: Error,
+  paymentId: string | undefined,
+  logger: Logger,
+): Promise<void> {
   logger.error({ jobId: job.id, job: job.name, err: err.message }, 'payments job out of retries');
   if (!paymentId) return;
   try {
-    if (job.name === PAYMENT_JOBS.deposit) await domain.deposits.giveUp(paymentId, `Could not reach the payment provider: ${err.message}`);
+    if (job.name === PAYMENT_JOBS.deposit)
+      await domain.deposits.giveUp(paymentId, `Could not reach the payment provider: ${err.message}`);
     if (job.name === PAYMENT_JOBS.payout) {
       const why = err instanceof PayoutNotYet ? 'no answer from the provider yet' : err.message;
       await domain.payouts.alertStuck(paymentId, why);
     }
   } catch (inner) {
-    logger.error({ jobId: job.id, err: (inner as Error).message }, 'could not record the final failure; reconciliation will');
+    logger.error(
+      { jobId: job.id, err: (inner as Error).message },
+      'could not record the final failure; reconciliation will',
+    );
   }
 }
 

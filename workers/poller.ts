@@ -14,7 +14,8 @@ export function startPoller(name: string, intervalMs: number, logger: Logger, pa
     timer = null;
     running = pass()
       .catch((err: unknown) => {
-        if (Date.now() - lastErrorLog > 60_000) logger.warn({ err: (err as Error).message, poller: name }, 'poller pass failed');
+        if (Date.now() - lastErrorLog > 60_000)
+          logger.warn({ err: (err as Error).message, poller: name }, 'poller pass failed');
         lastErrorLog = Date.now();
         return 'idle' as const;
       })

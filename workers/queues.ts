@@ -19,7 +19,8 @@ const DAY_S = 86_400;
 function jobOptions(config: Config, queue: QueueName): DefaultJobOptions {
   const keep = { removeOnComplete: { count: 1000, age: 7 * DAY_S }, removeOnFail: { count: 5000, age: 30 * DAY_S } };
   // A housekeeping run that fails is simply run again by its scheduler.
-  if (queue === QUEUES.housekeeping) return { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 500 } };
+  if (queue === QUEUES.housekeeping)
+    return { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 500 } };
   return { attempts: config.JOB_ATTEMPTS, backoff: { type: 'exponential', delay: config.JOB_BACKOFF_MS }, ...keep };
 }
 
@@ -29,7 +30,11 @@ function jobOptions(config: Config, queue: QueueName): DefaultJobOptions {
  */
 export function createQueues(connection: Redis, config: Config, logger: Logger): Queues {
   const make = (name: QueueName) => {
-    const queue = new Queue(name, { connection, prefix: config.REDIS_PREFIX, defaultJobOptions: jobOptions(config, name) });
+    const queue = new Queue(name, {
+      connection,
+      prefix: config.REDIS_PREFIX,
+      defaultJobOptions: jobOptions(config, name),
+    });
     queue.on('error', throttled(logger, `queue ${name}`));
     return queue;
   };

@@ -8,7 +8,10 @@ import type { MpesaCallbackKind } from './mpesa.client';
  * request, call parseMpesaCallback with the kind from the URL, and hand the event to PaymentService.applyProviderEvent.
  */
 export class MpesaCallbackParseError extends Error {
-  constructor(readonly kind: MpesaCallbackKind, detail: string) {
+  constructor(
+    readonly kind: MpesaCallbackKind,
+    detail: string,
+  ) {
     super(`Malformed M-Pesa ${kind} callback: ${detail}`);
     this.name = 'MpesaCallbackParseError';
   }
@@ -26,7 +29,9 @@ const stkCallback = z.object({
       CheckoutRequestID: z.string().min(1),
       ResultCode: resultCode,
       ResultDesc: z.string(),
-      CallbackMetadata: z.object({ Item: z.array(z.object({ Name: z.string(), Value: z.unknown().optional() })) }).optional(),
+      CallbackMetadata: z
+        .object({ Item: z.array(z.object({ Name: z.string(), Value: z.unknown().optional() })) })
+        .optional(),
     }),
   }),
 });
@@ -46,38 +51,59 @@ type DarajaResult = z.infer<typeof result>['Result'];
 
 export function parseMpesaCallback(kind: MpesaCallbackKind, body: unknown): ProviderEvent | null {
   switch (kind) {
-    case 'stk': return parseStkCallback(body);
-    case 'b2c/result': return parseB2cResult(body);
-    case 'b2c/timeout': return parseB2cTimeout(body);
-    case 'status/result': return parseStatusResult(body);
-    case 'status/timeout': return null; // nothing learnt; reconciliation simply asks again later
+    case 'stk':
+      return parseStkCallback(body);
+    case 'b2c/result':
+      return parseB2cResult(body);
+    case 'b2c/timeout':
+      return parseB2cTimeout(body);
+    case 'status/result':
+      return parseStatusResult(body);
+    case 'status/timeout':
+      return null; // nothing learnt; reconciliation simply asks again later
   }
 }
 
 export function parseStkCallback(body: unknown): ProviderEvent {
   const cb = parse('stk', stkCallback, body).Body.stkCallback;
   if (!isZero(cb.ResultCode)) {
-    return { type: 'DEPOSIT_RESULT', providerRef: cb.CheckoutRequestID, outcome: { state: 'FAILED', reason: cb.ResultDesc } };
+    return {
+      type: 'DEPOSIT_RESULT',
+      providerRef: cb.CheckoutRequestID,
+      outcome: { state: 'FAILED', reason: cb.ResultDesc },
+    };
   }
   const items = new Map((cb.CallbackMetadata?.Item ?? []).map((i) => [i.Name, i.Value]));
   const receipt = items.get('MpesaReceiptNumber');
-  if (typeof receipt !== 'string' || receipt === '') throw new MpesaCallbackParseError('stk', 'success without MpesaReceiptNumber');
+  if (typeof receipt !== 'string' || receipt === '')
+    throw new MpesaCallbackParseError('stk', 'success without MpesaReceiptNumber');
   const amount = decimalOrUndefined(items.get('Amount'));
-  return { type: 'DEPOSIT_RESULT', providerRef: cb.CheckoutRequestID, outcome: { state: 'SUCCEEDED', receipt, ...(amount ? { amount } : {}) } };
+  return {
+    type: 'DEPOSIT_RESULT',
+    providerRef: cb.CheckoutRequestID,
+    outcome: { state: 'SUCCEEDED', receipt, ...(amount ? { amount } : {}) },
+  };
 }
 
 export function parseB2cResult(body: unknown): ProviderEvent {
   const r = parse('b2c/result', result, body).Result;
-  if (!r.OriginatorConversationID) throw new MpesaCallbackParseError('b2c/result', 'OriginatorConversationID is missing');
+  if (!r.OriginatorConversationID)
+    throw new MpesaCallbackParseError('b2c/result', 'OriginatorConversationID is missing');
   let outcome: ProviderOutcome = { state: 'FAILED', reason: r.ResultDesc || `M-Pesa result code ${r.ResultCode}` };
   if (isZero(r.ResultCode)) {
     const params = toMap(r.ResultParameters?.ResultParameter);
     const receipt = stringOr(params.get('TransactionReceipt')) ?? r.TransactionID;
-    if (!receipt) throw new MpesaCallbackParseError('b2c/result', 'success without TransactionReceipt or TransactionID');
+    if (!receipt)
+      throw new MpesaCallbackParseError('b2c/result', 'success without TransactionReceipt or TransactionID');
     const amount = decimalOrUndefined(params.get('TransactionAmount'));
     outcome = { state: 'SUCCEEDED', receipt, ...(amount ? { amount } : {}) };
   }
-  return { type: 'PAYOUT_RESULT', reference: r.OriginatorConversationID, providerRef: r.ConversationID ?? null, outcome };
+  return {
+    type: 'PAYOUT_RESULT',
+    reference: r.OriginatorConversationID,
+    providerRef: r.ConversationID ?? null,
+    outcome,
+  };
 }
 
 /**
@@ -87,8 +113,14 @@ export function parseB2cResult(body: unknown): ProviderEvent {
  */
 export function parseB2cTimeout(body: unknown): ProviderEvent {
   const r = parse('b2c/timeout', result, body).Result;
-  if (!r.OriginatorConversationID) throw new MpesaCallbackParseError('b2c/timeout', 'OriginatorConversationID is missing');
-  return { type: 'PAYOUT_RESULT', reference: r.OriginatorConversationID, providerRef: r.ConversationID ?? null, outcome: { state: 'UNKNOWN' } };
+  if (!r.OriginatorConversationID)
+    throw new MpesaCallbackParseError('b2c/timeout', 'OriginatorConversationID is missing');
+  return {
+    type: 'PAYOUT_RESULT',
+    reference: r.OriginatorConversationID,
+    providerRef: r.ConversationID ?? null,
+    outcome: { state: 'UNKNOWN' },
+  };
 }
 
 const FINAL_FAILURES = new Set(['failed', 'declined', 'cancelled', 'expired', 'reversed']);
@@ -101,8 +133,11 @@ const FINAL_FAILURES = new Set(['failed', 'declined', 'cancelled', 'expired', 'r
 export function parseStatusResult(body: unknown): ProviderEvent {
   const r = parse('status/result', result, body).Result;
   const params = toMap(r.ResultParameters?.ResultParameter);
-  const reference = stringOr(params.get('Originator Conversation ID')) ?? stringOr(toMap(r.ReferenceData?.ReferenceItem).get('Occasion'));
-  if (!reference) throw new MpesaCallbackParseError('status/result', 'no Originator Conversation ID nor Occasion to name the payout');
+  const reference =
+    stringOr(params.get('Originator Conversation ID')) ??
+    stringOr(toMap(r.ReferenceData?.ReferenceItem).get('Occasion'));
+  if (!reference)
+    throw new MpesaCallbackParseError('status/result', 'no Originator Conversation ID nor Occasion to name the payout');
   const providerRef = stringOr(params.get('Conversation ID')) ?? null;
   return { type: 'PAYOUT_RESULT', reference, providerRef, outcome: statusOutcome(r, params) };
 }
@@ -116,7 +151,8 @@ function statusOutcome(r: DarajaResult, params: Map<string, unknown>): ProviderO
     const amount = decimalOrUndefined(params.get('Amount'));
     return { state: 'SUCCEEDED', receipt, ...(amount ? { amount } : {}) };
   }
-  if (FINAL_FAILURES.has(status)) return { state: 'FAILED', reason: stringOr(params.get('ReasonType')) ?? `M-Pesa status ${status}` };
+  if (FINAL_FAILURES.has(status))
+    return { state: 'FAILED', reason: stringOr(params.get('ReasonType')) ?? `M-Pesa status ${status}` };
   return { state: 'PENDING' };
 }
 
@@ -131,7 +167,8 @@ function parse<T>(kind: MpesaCallbackKind, schema: z.ZodType<T>, body: unknown):
 
 const isZero = (code: number | string) => String(code).trim() === '0';
 const toMap = (kv: { Key: string; Value?: unknown }[] | undefined) => new Map((kv ?? []).map((p) => [p.Key, p.Value]));
-const stringOr = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+const stringOr = (v: unknown) =>
+  typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined;
 
 /** JSON numbers from Daraja (1.00 arrives as 1) become "1.00"; anything unparseable is left out, not guessed. */
 function decimalOrUndefined(v: unknown): string | undefined {

@@ -24,9 +24,26 @@ export interface MpesaClientOptions {
   now?: () => Date;
 }
 
-export interface StkPushInput { phone: string; amount: string; currency: string; accountReference: string; description: string }
-export interface B2cInput { originatorConversationId: string; phone: string; amount: string; currency: string; remarks: string; occasion?: string }
-export interface StatusQueryInput { originalConversationId: string; remarks: string; occasion?: string }
+export interface StkPushInput {
+  phone: string;
+  amount: string;
+  currency: string;
+  accountReference: string;
+  description: string;
+}
+export interface B2cInput {
+  originatorConversationId: string;
+  phone: string;
+  amount: string;
+  currency: string;
+  remarks: string;
+  occasion?: string;
+}
+export interface StatusQueryInput {
+  originalConversationId: string;
+  remarks: string;
+  occasion?: string;
+}
 
 const tokenAnswer = z.object({ access_token: z.string().min(1), expires_in: z.coerce.number().positive() });
 const stkAnswer = z.object({ MerchantRequestID: z.string(), CheckoutRequestID: z.string().min(1) });
@@ -35,8 +52,14 @@ const darajaError = z.object({ errorCode: z.string().optional(), errorMessage: z
 const darajaAck = z.object({ ResponseCode: z.string().optional(), ResponseDescription: z.string().optional() });
 
 const nairobiClock = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Africa/Nairobi', hourCycle: 'h23',
-  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  timeZone: 'Africa/Nairobi',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
 });
 
 /** YYYYMMDDHHmmss on the Nairobi wall clock: Daraja checks the password against its own local time. */
@@ -52,7 +75,8 @@ export function stkPassword(shortcode: string, passkey: string, timestamp: strin
 /** +254712345678 -> 254712345678. M-Pesa only reaches Kenyan mobiles (07.. and 01..). */
 export function toMsisdn(phone: string): string {
   const digits = phone.trim().replace(/^\+/, '');
-  if (!/^254[17]\d{8}$/.test(digits)) throw new ProviderRejectedError(`M-Pesa cannot reach ${maskPhone(phone)}: not a Kenyan mobile number`);
+  if (!/^254[17]\d{8}$/.test(digits))
+    throw new ProviderRejectedError(`M-Pesa cannot reach ${maskPhone(phone)}: not a Kenyan mobile number`);
   return digits;
 }
 
@@ -83,14 +107,29 @@ export class MpesaClient {
   }
 
   static fromConfig(config: Config, logger: Logger, extra: Pick<MpesaClientOptions, 'timeoutMs'> = {}): MpesaClient {
-    const required = ['MPESA_CONSUMER_KEY', 'MPESA_CONSUMER_SECRET', 'MPESA_SHORTCODE', 'MPESA_PASSKEY', 'MPESA_INITIATOR_NAME', 'MPESA_SECURITY_CREDENTIAL', 'MPESA_CALLBACK_TOKEN'] as const;
+    const required = [
+      'MPESA_CONSUMER_KEY',
+      'MPESA_CONSUMER_SECRET',
+      'MPESA_SHORTCODE',
+      'MPESA_PASSKEY',
+      'MPESA_INITIATOR_NAME',
+      'MPESA_SECURITY_CREDENTIAL',
+      'MPESA_CALLBACK_TOKEN',
+    ] as const;
     const missing = required.filter((key) => !config[key]);
     if (missing.length > 0) throw new Error(`M-Pesa is not configured: set ${missing.join(', ')}`);
     return new MpesaClient({
-      baseUrl: config.MPESA_BASE_URL, consumerKey: config.MPESA_CONSUMER_KEY!, consumerSecret: config.MPESA_CONSUMER_SECRET!,
-      shortcode: config.MPESA_SHORTCODE!, passkey: config.MPESA_PASSKEY!, initiatorName: config.MPESA_INITIATOR_NAME!,
-      securityCredential: config.MPESA_SECURITY_CREDENTIAL!, publicBaseUrl: config.PUBLIC_BASE_URL,
-      callbackToken: config.MPESA_CALLBACK_TOKEN!, logger, ...extra,
+      baseUrl: config.MPESA_BASE_URL,
+      consumerKey: config.MPESA_CONSUMER_KEY!,
+      consumerSecret: config.MPESA_CONSUMER_SECRET!,
+      shortcode: config.MPESA_SHORTCODE!,
+      passkey: config.MPESA_PASSKEY!,
+      initiatorName: config.MPESA_INITIATOR_NAME!,
+      securityCredential: config.MPESA_SECURITY_CREDENTIAL!,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      callbackToken: config.MPESA_CALLBACK_TOKEN!,
+      logger,
+      ...extra,
     });
   }
 
@@ -104,11 +143,18 @@ export class MpesaClient {
     const timestamp = darajaTimestamp(this.now());
     const { shortcode, passkey } = this.opts;
     const answer = await this.post('/mpesa/stkpush/v1/processrequest', 'STK push', stkAnswer, {
-      BusinessShortCode: shortcode, Password: stkPassword(shortcode, passkey, timestamp), Timestamp: timestamp,
-      TransactionType: 'CustomerPayBillOnline', Amount: amount, PartyA: phone, PartyB: shortcode, PhoneNumber: phone,
+      BusinessShortCode: shortcode,
+      Password: stkPassword(shortcode, passkey, timestamp),
+      Timestamp: timestamp,
+      TransactionType: 'CustomerPayBillOnline',
+      Amount: amount,
+      PartyA: phone,
+      PartyB: shortcode,
+      PhoneNumber: phone,
       CallBackURL: this.callbackUrl('stk'),
       // Daraja's documented limits: 12 characters of reference, 13 of description.
-      AccountReference: input.accountReference.slice(0, 12), TransactionDesc: input.description.slice(0, 13) || 'Payment',
+      AccountReference: input.accountReference.slice(0, 12),
+      TransactionDesc: input.description.slice(0, 13) || 'Payment',
     });
     return { checkoutRequestId: answer.CheckoutRequestID, merchantRequestId: answer.MerchantRequestID };
   }
@@ -117,22 +163,40 @@ export class MpesaClient {
     const amount = wholeShillings(input.amount, input.currency);
     const phone = toMsisdn(input.phone);
     const answer = await this.post('/mpesa/b2c/v3/paymentrequest', 'B2C payment', conversationAnswer, {
-      OriginatorConversationID: input.originatorConversationId, InitiatorName: this.opts.initiatorName,
-      SecurityCredential: this.opts.securityCredential, CommandID: 'BusinessPayment', Amount: amount,
-      PartyA: this.opts.shortcode, PartyB: phone, Remarks: input.remarks.slice(0, 100) || 'Payout',
-      QueueTimeOutURL: this.callbackUrl('b2c/timeout'), ResultURL: this.callbackUrl('b2c/result'), Occasion: input.occasion ?? '',
+      OriginatorConversationID: input.originatorConversationId,
+      InitiatorName: this.opts.initiatorName,
+      SecurityCredential: this.opts.securityCredential,
+      CommandID: 'BusinessPayment',
+      Amount: amount,
+      PartyA: this.opts.shortcode,
+      PartyB: phone,
+      Remarks: input.remarks.slice(0, 100) || 'Payout',
+      QueueTimeOutURL: this.callbackUrl('b2c/timeout'),
+      ResultURL: this.callbackUrl('b2c/result'),
+      Occasion: input.occasion ?? '',
     });
     return { conversationId: answer.ConversationID, originatorConversationId: answer.OriginatorConversationID };
   }
 
   /** Asynchronous at Safaricom: this only asks; the answer is POSTed to the status/result URL. */
   async transactionStatus(input: StatusQueryInput): Promise<{ conversationId: string }> {
-    const answer = await this.post('/mpesa/transactionstatus/v1/query', 'Transaction status query', conversationAnswer, {
-      Initiator: this.opts.initiatorName, SecurityCredential: this.opts.securityCredential, CommandID: 'TransactionStatusQuery',
-      OriginalConversationID: input.originalConversationId, PartyA: this.opts.shortcode, IdentifierType: '4',
-      ResultURL: this.callbackUrl('status/result'), QueueTimeOutURL: this.callbackUrl('status/timeout'),
-      Remarks: input.remarks.slice(0, 100) || 'Status', Occasion: input.occasion ?? '',
-    });
+    const answer = await this.post(
+      '/mpesa/transactionstatus/v1/query',
+      'Transaction status query',
+      conversationAnswer,
+      {
+        Initiator: this.opts.initiatorName,
+        SecurityCredential: this.opts.securityCredential,
+        CommandID: 'TransactionStatusQuery',
+        OriginalConversationID: input.originalConversationId,
+        PartyA: this.opts.shortcode,
+        IdentifierType: '4',
+        ResultURL: this.callbackUrl('status/result'),
+        QueueTimeOutURL: this.callbackUrl('status/timeout'),
+        Remarks: input.remarks.slice(0, 100) || 'Status',
+        Occasion: input.occasion ?? '',
+      },
+    );
     return { conversationId: answer.ConversationID };
   }
 
@@ -145,7 +209,13 @@ export class MpesaClient {
 
   private async fetchToken(): Promise<string> {
     const basic = Buffer.from(`${this.opts.consumerKey}:${this.opts.consumerSecret}`).toString('base64');
-    const { status, json } = await this.send('GET', '/oauth/v1/generate?grant_type=client_credentials', `Basic ${basic}`, undefined, 'OAuth token');
+    const { status, json } = await this.send(
+      'GET',
+      '/oauth/v1/generate?grant_type=client_credentials',
+      `Basic ${basic}`,
+      undefined,
+      'OAuth token',
+    );
     const answer = this.check(status, json, 'OAuth token', tokenAnswer);
     const ttlMs = answer.expires_in * 1000;
     const margin = Math.min(60_000, ttlMs / 2);
@@ -163,11 +233,21 @@ export class MpesaClient {
     return this.check(status, json, what, schema);
   }
 
-  private async send(method: string, path: string, authorization: string, body: unknown, what: string): Promise<{ status: number; json: unknown }> {
+  private async send(
+    method: string,
+    path: string,
+    authorization: string,
+    body: unknown,
+    what: string,
+  ): Promise<{ status: number; json: unknown }> {
     try {
       const res = await fetch(`${this.opts.baseUrl.replace(/\/+$/, '')}${path}`, {
         method,
-        headers: { Authorization: authorization, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        headers: {
+          Authorization: authorization,
+          Accept: 'application/json',
+          ...(body ? { 'Content-Type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -191,9 +271,11 @@ export class MpesaClient {
     const ack = darajaAck.safeParse(json).data;
     const message = error?.errorMessage ?? ack?.ResponseDescription ?? `HTTP ${status}`;
     // 429 is Safaricom's spike arrest: a later try will pass, so it is a transport problem, not a refusal.
-    if (status >= 500 || status === 429) throw new ProviderUnavailableError(`${what}: M-Pesa answered ${status}: ${message}`);
+    if (status >= 500 || status === 429)
+      throw new ProviderUnavailableError(`${what}: M-Pesa answered ${status}: ${message}`);
     if (status >= 400 || error?.errorCode) throw new ProviderRejectedError(`${what} refused by M-Pesa: ${message}`);
-    if (ack?.ResponseCode !== undefined && ack.ResponseCode !== '0') throw new ProviderRejectedError(`${what} refused by M-Pesa: ${message}`);
+    if (ack?.ResponseCode !== undefined && ack.ResponseCode !== '0')
+      throw new ProviderRejectedError(`${what} refused by M-Pesa: ${message}`);
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new ProviderUnavailableError(`${what}: unexpected answer from M-Pesa (HTTP ${status})`);
     return parsed.data;

@@ -32,10 +32,16 @@ export class MpesaProvider implements PaymentProvider {
   startDeposit(req: DepositRequest): Promise<DepositStarted> {
     return this.deposits.once(req.paymentId, async () => {
       const { checkoutRequestId } = await this.client.stkPush({
-        phone: req.phone, amount: req.amount, currency: req.currency,
-        accountReference: req.accountReference, description: req.description,
+        phone: req.phone,
+        amount: req.amount,
+        currency: req.currency,
+        accountReference: req.accountReference,
+        description: req.description,
       });
-      this.logger.info({ paymentId: req.paymentId, checkoutRequestId, to: maskPhone(req.phone), amount: req.amount }, 'M-Pesa STK push sent');
+      this.logger.info(
+        { paymentId: req.paymentId, checkoutRequestId, to: maskPhone(req.phone), amount: req.amount },
+        'M-Pesa STK push sent',
+      );
       return { providerRef: checkoutRequestId };
     });
   }
@@ -43,10 +49,17 @@ export class MpesaProvider implements PaymentProvider {
   startPayout(req: PayoutRequest): Promise<PayoutStarted> {
     return this.payouts.once(req.reference, async () => {
       const { conversationId } = await this.client.b2cPayment({
-        originatorConversationId: req.reference, phone: req.phone, amount: req.amount, currency: req.currency,
-        remarks: req.remarks, occasion: req.kind,
+        originatorConversationId: req.reference,
+        phone: req.phone,
+        amount: req.amount,
+        currency: req.currency,
+        remarks: req.remarks,
+        occasion: req.kind,
       });
-      this.logger.info({ reference: req.reference, conversationId, kind: req.kind, to: maskPhone(req.phone), amount: req.amount }, 'M-Pesa B2C sent');
+      this.logger.info(
+        { reference: req.reference, conversationId, kind: req.kind, to: maskPhone(req.phone), amount: req.amount },
+        'M-Pesa B2C sent',
+      );
       return { providerRef: conversationId };
     });
   }
@@ -58,8 +71,15 @@ export class MpesaProvider implements PaymentProvider {
    * for this reference. Occasion carries the reference too, so the answer can be matched even if M-Pesa omits it.
    */
   async queryPayout(reference: string, providerRef: string | null): Promise<ProviderOutcome> {
-    const { conversationId } = await this.client.transactionStatus({ originalConversationId: reference, remarks: 'Payout reconciliation', occasion: reference });
-    this.logger.info({ reference, providerRef, queryConversationId: conversationId }, 'M-Pesa transaction status query sent');
+    const { conversationId } = await this.client.transactionStatus({
+      originalConversationId: reference,
+      remarks: 'Payout reconciliation',
+      occasion: reference,
+    });
+    this.logger.info(
+      { reference, providerRef, queryConversationId: conversationId },
+      'M-Pesa transaction status query sent',
+    );
     return { state: 'PENDING' };
   }
 }

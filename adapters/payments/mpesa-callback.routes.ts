@@ -8,7 +8,13 @@ import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
 import type { ProviderEventSink } from './provider-events';
 
-export const MPESA_CALLBACK_KINDS: MpesaCallbackKind[] = ['stk', 'b2c/result', 'b2c/timeout', 'status/result', 'status/timeout'];
+export const MPESA_CALLBACK_KINDS: MpesaCallbackKind[] = [
+  'stk',
+  'b2c/result',
+  'b2c/timeout',
+  'status/result',
+  'status/timeout',
+];
 const ACCEPTED = { ResultCode: 0, ResultDesc: 'Accepted' };
 
 /**
@@ -23,39 +29,48 @@ export function mpesaCallbackRoutes(router: Router, config: Config, logger: Logg
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '32kb' });
 
   for (const kind of MPESA_CALLBACK_KINDS) {
-    router.post(`/api/v1/payments/mpesa/${kind}/:token`, async (ctx, next) => {
-      // Refuse strangers before reading their body.
-      if (allowed && !allowed(ctx.ip)) {
-        logger.warn({ kind, ip: ctx.ip }, 'M-Pesa callback from an address not allowed');
-        ctx.status = 403;
-        return;
-      }
-      if (!token || !same(ctx.params.token ?? '', token)) {
-        logger.warn({ kind, ip: ctx.ip }, 'M-Pesa callback with a wrong token');
-        ctx.status = 404;
-        return;
-      }
-      await next();
-    }, json, async (ctx) => {
-      const body = (ctx.request as { body?: unknown }).body;
-      let event;
-      try {
-        event = parseMpesaCallback(kind, body);
-      } catch (err) {
-        if (!(err instanceof MpesaCallbackParseError)) throw err;
-        logger.warn({ kind, err: err.message }, 'malformed M-Pesa callback ignored');
-        ctx.body = ACCEPTED; // retrying a malformed body would not help Daraja either
-        return;
-      }
-      if (event) {
-        const notFound = kind === 'status/result' && event.type === 'PAYOUT_RESULT' && event.outcome.state === 'UNKNOWN' && saysNotFound(body);
-        const received = await sink.receive(`mpesa:${kind}`, body, event, notFound);
-        logger.info({ kind, received, notFound }, 'M-Pesa callback');
-      } else {
-        logger.info({ kind }, 'M-Pesa callback with nothing to apply');
-      }
-      ctx.body = ACCEPTED;
-    });
+    router.post(
+      `/api/v1/payments/mpesa/${kind}/:token`,
+      async (ctx, next) => {
+        // Refuse strangers before reading their body.
+        if (allowed && !allowed(ctx.ip)) {
+          logger.warn({ kind, ip: ctx.ip }, 'M-Pesa callback from an address not allowed');
+          ctx.status = 403;
+          return;
+        }
+        if (!token || !same(ctx.params.token ?? '', token)) {
+          logger.warn({ kind, ip: ctx.ip }, 'M-Pesa callback with a wrong token');
+          ctx.status = 404;
+          return;
+        }
+        await next();
+      },
+      json,
+      async (ctx) => {
+        const body = (ctx.request as { body?: unknown }).body;
+        let event;
+        try {
+          event = parseMpesaCallback(kind, body);
+        } catch (err) {
+          if (!(err instanceof MpesaCallbackParseError)) throw err;
+          logger.warn({ kind, err: err.message }, 'malformed M-Pesa callback ignored');
+          ctx.body = ACCEPTED; // retrying a malformed body would not help Daraja either
+          return;
+        }
+        if (event) {
+          const notFound =
+            kind === 'status/result' &&
+            event.type === 'PAYOUT_RESULT' &&
+            event.outcome.state === 'UNKNOWN' &&
+            saysNotFound(body);
+          const received = await sink.receive(`mpesa:${kind}`, body, event, notFound);
+          logger.info({ kind, received, notFound }, 'M-Pesa callback');
+        } else {
+          logger.info({ kind }, 'M-Pesa callback with nothing to apply');
+        }
+        ctx.body = ACCEPTED;
+      },
+    );
   }
 }
 
@@ -65,7 +80,10 @@ export function mpesaCallbackRoutes(router: Router, config: Config, logger: Logg
  */
 export function saysNotFound(body: unknown): boolean {
   const result = (body as { Result?: { ResultCode?: unknown; ResultDesc?: unknown } } | null)?.Result;
-  return String(result?.ResultCode ?? '').trim() === '2032' || /transaction.*(could not be|was not|not) found/i.test(String(result?.ResultDesc ?? ''));
+  return (
+    String(result?.ResultCode ?? '').trim() === '2032' ||
+    /transaction.*(could not be|was not|not) found/i.test(String(result?.ResultDesc ?? ''))
+  );
 }
 
 function allowList(cidrs: string[]): ((ip: string) => boolean) | null {

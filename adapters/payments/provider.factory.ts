@@ -15,7 +15,11 @@ export function createPaymentProvider(config: Config, logger: Logger, onEvent: P
   if (config.PAYMENT_PROVIDER === 'mpesa') {
     return new MpesaProvider(MpesaClient.fromConfig(config, logger, { timeoutMs: config.PROVIDER_TIMEOUT_MS }), logger);
   }
-  if (config.NODE_ENV === 'production') throw new Error('PAYMENT_PROVIDER=sandbox is refused in production: it moves no money');
-  logger.warn({ settleMs: config.SANDBOX_SETTLE_MS }, 'payments: sandbox provider (no money moves; every payment succeeds by itself)');
+  if (config.NODE_ENV === 'production')
+    throw new Error('PAYMENT_PROVIDER=sandbox is refused in production: it moves no money');
+  logger.warn(
+    { settleMs: config.SANDBOX_SETTLE_MS },
+    'payments: sandbox provider (no money moves; every payment succeeds by itself)',
+  );
   return new SandboxProvider({ settleMs: config.SANDBOX_SETTLE_MS, logger, onEvent });
 }

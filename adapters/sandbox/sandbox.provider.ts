@@ -42,10 +42,20 @@ export class SandboxProvider implements PaymentProvider {
     const attempt: Attempt = { providerRef: `ws_CO_SBX_${randomUUID()}`, outcome: { state: 'PENDING' } };
     this.deposits.set(req.paymentId, attempt);
     this.opts.logger.info(
-      { paymentId: req.paymentId, providerRef: attempt.providerRef, from: maskPhone(req.phone), amount: req.amount, currency: req.currency },
+      {
+        paymentId: req.paymentId,
+        providerRef: attempt.providerRef,
+        from: maskPhone(req.phone),
+        amount: req.amount,
+        currency: req.currency,
+      },
       'sandbox: pretending to send an STK push',
     );
-    this.settleLater(attempt, req.amount, (outcome) => ({ type: 'DEPOSIT_RESULT', providerRef: attempt.providerRef, outcome }));
+    this.settleLater(attempt, req.amount, (outcome) => ({
+      type: 'DEPOSIT_RESULT',
+      providerRef: attempt.providerRef,
+      outcome,
+    }));
     return { providerRef: attempt.providerRef };
   }
 
@@ -55,10 +65,22 @@ export class SandboxProvider implements PaymentProvider {
     const attempt: Attempt = { providerRef: `AG_SBX_${randomUUID()}`, outcome: { state: 'PENDING' } };
     this.payouts.set(req.reference, attempt);
     this.opts.logger.info(
-      { reference: req.reference, kind: req.kind, providerRef: attempt.providerRef, to: maskPhone(req.phone), amount: req.amount, currency: req.currency },
+      {
+        reference: req.reference,
+        kind: req.kind,
+        providerRef: attempt.providerRef,
+        to: maskPhone(req.phone),
+        amount: req.amount,
+        currency: req.currency,
+      },
       'sandbox: pretending to send a B2C payout',
     );
-    this.settleLater(attempt, req.amount, (outcome) => ({ type: 'PAYOUT_RESULT', reference: req.reference, providerRef: attempt.providerRef, outcome }));
+    this.settleLater(attempt, req.amount, (outcome) => ({
+      type: 'PAYOUT_RESULT',
+      reference: req.reference,
+      providerRef: attempt.providerRef,
+      outcome,
+    }));
     return { providerRef: attempt.providerRef };
   }
 
@@ -81,7 +103,9 @@ export class SandboxProvider implements PaymentProvider {
       // learn the outcome from queryPayout.
       Promise.resolve()
         .then(() => this.opts.onEvent(toEvent(attempt.outcome)))
-        .catch((err: unknown) => this.opts.logger.error({ err, providerRef: attempt.providerRef }, 'sandbox: event handler failed'));
+        .catch((err: unknown) =>
+          this.opts.logger.error({ err, providerRef: attempt.providerRef }, 'sandbox: event handler failed'),
+        );
     }, this.opts.settleMs);
     timer.unref();
     this.timers.add(timer);

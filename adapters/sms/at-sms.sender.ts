@@ -21,7 +21,12 @@ const answer = z.object({
   SMSMessageData: z.object({
     Message: z.string().default(''),
     Recipients: z.array(
-      z.object({ statusCode: z.coerce.number(), status: z.string(), messageId: z.string().optional(), number: z.string().optional() }),
+      z.object({
+        statusCode: z.coerce.number(),
+        status: z.string(),
+        messageId: z.string().optional(),
+        number: z.string().optional(),
+      }),
     ),
   }),
 });
@@ -36,15 +41,22 @@ export class AfricasTalkingSmsSender implements SmsSender {
   private readonly timeoutMs: number;
 
   constructor(private readonly opts: AfricasTalkingSmsOptions) {
-    const base = opts.baseUrl ?? (opts.username === 'sandbox' ? 'https://api.sandbox.africastalking.com' : 'https://api.africastalking.com');
+    const base =
+      opts.baseUrl ??
+      (opts.username === 'sandbox' ? 'https://api.sandbox.africastalking.com' : 'https://api.africastalking.com');
     this.endpoint = `${base.replace(/\/+$/, '')}/version1/messaging`;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
   static fromConfig(config: Config, logger: Logger): AfricasTalkingSmsSender {
-    if (!config.AT_USERNAME || !config.AT_API_KEY) throw new Error("Africa's Talking is not configured: set AT_USERNAME and AT_API_KEY");
+    if (!config.AT_USERNAME || !config.AT_API_KEY)
+      throw new Error("Africa's Talking is not configured: set AT_USERNAME and AT_API_KEY");
     return new AfricasTalkingSmsSender({
-      username: config.AT_USERNAME, apiKey: config.AT_API_KEY, senderId: config.AT_SMS_SENDER_ID, baseUrl: config.AT_BASE_URL, logger,
+      username: config.AT_USERNAME,
+      apiKey: config.AT_API_KEY,
+      senderId: config.AT_SMS_SENDER_ID,
+      baseUrl: config.AT_BASE_URL,
+      logger,
     });
   }
 
@@ -56,7 +68,11 @@ export class AfricasTalkingSmsSender implements SmsSender {
     try {
       const res = await fetch(this.endpoint, {
         method: 'POST',
-        headers: { apiKey: this.opts.apiKey, Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: {
+          apiKey: this.opts.apiKey,
+          Accept: 'application/json',
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
         body: form.toString(),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -69,7 +85,10 @@ export class AfricasTalkingSmsSender implements SmsSender {
     if (status >= 500 || status === 429) throw new Error(`Africa's Talking answered ${status}: ${text.slice(0, 200)}`);
     if (status >= 400) {
       // 401 (bad key) lands here too: retrying cannot fix configuration, so it is logged loudly and not retried.
-      this.opts.logger.error({ to: maskPhone(message.to), status, body: text.slice(0, 200) }, "Africa's Talking refused the request");
+      this.opts.logger.error(
+        { to: maskPhone(message.to), status, body: text.slice(0, 200) },
+        "Africa's Talking refused the request",
+      );
       return { status: 'REJECTED', detail: `HTTP ${status}: ${text.slice(0, 200)}` };
     }
     return this.interpret(message, status, text);
@@ -93,7 +112,10 @@ export class AfricasTalkingSmsSender implements SmsSender {
       this.opts.logger.debug({ to: maskPhone(message.to), messageId }, 'sms sent');
       return { status: 'SENT', messageId, detail: recipient.status };
     }
-    this.opts.logger.warn({ to: maskPhone(message.to), status: recipient.status, statusCode: recipient.statusCode }, 'sms rejected');
+    this.opts.logger.warn(
+      { to: maskPhone(message.to), status: recipient.status, statusCode: recipient.statusCode },
+      'sms rejected',
+    );
     return { status: 'REJECTED', messageId, detail: `${recipient.status} (${recipient.statusCode})` };
   }
 }

@@ -116,7 +116,12 @@ const toRow = (r: Raw): SessionRow => ({
  * in one, so the row lock and the mutation share it). Named: PostgreSQL parses and plans each once per
  * connection, and the driver sends one message less per hop.
  */
-async function query<T>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<{ rows: T[]; rowCount: number }> {
+async function query<T>(
+  em: EntityManager,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<{ rows: T[]; rowCount: number }> {
   const client = (em.getTransactionContext<Knex.Transaction>() ?? em.getKnex()).client;
   const connection = (await client.acquireConnection()) as PgClient;
   try {
@@ -136,7 +141,12 @@ export class SessionStore {
 
   async open(em: EntityManager, sessionId: string, phone: string): Promise<Opened> {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const { rows } = await query<Raw>(em, 'ussd_open', OPEN, [sessionId, phone, this.ttlSeconds, this.resumeAfterSilenceSeconds]);
+      const { rows } = await query<Raw>(em, 'ussd_open', OPEN, [
+        sessionId,
+        phone,
+        this.ttlSeconds,
+        this.resumeAfterSilenceSeconds,
+      ]);
       const current = rows.find((r) => r.kind === 'cur');
       if (current) {
         const previous = rows.find((r) => r.kind === 'prev' && r.over);
@@ -154,18 +164,33 @@ export class SessionStore {
   }
 
   /** False when another request already moved the session on from `expectedLastInput`. */
-  async save(em: EntityManager, sessionId: string, w: SessionWrite, expectedLastInput: string | null): Promise<boolean> {
+  async save(
+    em: EntityManager,
+    sessionId: string,
+    w: SessionWrite,
+    expectedLastInput: string | null,
+  ): Promise<boolean> {
     const { rowCount } = await query(em, 'ussd_save', SAVE, [
-      w.menu, JSON.stringify(w.context), w.text, w.response, !w.end, this.ttlSeconds, sessionId, expectedLastInput,
+      w.menu,
+      JSON.stringify(w.context),
+      w.text,
+      w.response,
+      !w.end,
+      this.ttlSeconds,
+      sessionId,
+      expectedLastInput,
     ]);
     return rowCount === 1;
   }
 
   /** AT's end-of-session notification. Null when we never saw the session. */
   async end(em: EntityManager, sessionId: string, e: SessionEnd) {
-    const { rows } = await query<{ hops: number; created_at: Date; current_menu: string; phone_number: string }>(em, 'ussd_end', END, [
-      e.status, e.durationMs, e.hops, e.input, e.errorMessage, e.cost, sessionId,
-    ]);
+    const { rows } = await query<{ hops: number; created_at: Date; current_menu: string; phone_number: string }>(
+      em,
+      'ussd_end',
+      END,
+      [e.status, e.durationMs, e.hops, e.input, e.errorMessage, e.cost, sessionId],
+    );
     const r = rows[0];
     return r ? { hops: r.hops, createdAt: r.created_at, menu: r.current_menu, phone: r.phone_number } : null;
   }
@@ -175,7 +200,11 @@ export class SessionStore {
  * Housekeeping for the table above (run by the session-cleanup job): expired sessions are closed (EXPIRED), and
  * deleted once closed for the retention period.
  */
-export async function cleanupSessions(em: EntityManager, now: Date, retentionHours: number): Promise<{ closed: number; deleted: number }> {
+export async function cleanupSessions(
+  em: EntityManager,
+  now: Date,
+  retentionHours: number,
+): Promise<{ closed: number; deleted: number }> {
   const conn = em.getConnection();
   const closed = await conn.execute(
     `update ussd_sessions set active = false, end_status = coalesce(end_status, 'EXPIRED'), updated_at = ? where active and expires_at < ?`,

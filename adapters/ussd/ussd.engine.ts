@@ -41,21 +41,29 @@ export class Engine {
   ) {}
 
   /** Applies `inputs` in order from `stack` (which starts at `initial` when empty). */
-  async apply(hop: Hop, stack: Frame[], inputs: string[], locked: boolean, initial: Frame[] = [{ m: MAIN }]): Promise<Outcome> {
+  async apply(
+    hop: Hop,
+    stack: Frame[],
+    inputs: string[],
+    locked: boolean,
+    initial: Frame[] = [{ m: MAIN }],
+  ): Promise<Outcome> {
     let current = await this.shown(hop, stack.length ? stack : initial);
     let flash: string | undefined;
     let invalid = false;
     for (const input of inputs) {
       const top = current[current.length - 1];
       const { keys, otherwise } = top.v!;
-      const next = input === '00' ? HOME : Object.hasOwn(keys, input) ? keys[input] : input === '0' ? BACK : (otherwise ?? null);
+      const next =
+        input === '00' ? HOME : Object.hasOwn(keys, input) ? keys[input] : input === '0' ? BACK : (otherwise ?? null);
       invalid = !next;
       if (!next) {
         flash = hop.t.invalid;
         continue;
       }
       const step = await this.follow(hop, current, next, locked);
-      if (step.end !== undefined) return { text: render(endScreen(step.end)), end: true, stack: [], menu: top.m, invalid: false };
+      if (step.end !== undefined)
+        return { text: render(endScreen(step.end)), end: true, stack: [], menu: top.m, invalid: false };
       current = step.stack;
       flash = step.flash;
     }
@@ -71,16 +79,26 @@ export class Engine {
   private async follow(hop: Hop, stack: Frame[], next: Next, locked: boolean): Promise<Step> {
     try {
       if ('home' in next) return { stack: [await this.open(hop, { m: MAIN })] };
-      if ('back' in next) return { stack: stack.length > 1 ? await this.shown(hop, stack.slice(0, -1)) : [await this.open(hop, { m: MAIN })] };
+      if ('back' in next)
+        return {
+          stack: stack.length > 1 ? await this.shown(hop, stack.slice(0, -1)) : [await this.open(hop, { m: MAIN })],
+        };
       if ('go' in next) return { stack: [...stack, await this.open(hop, { m: next.go, p: next.p })] };
       return await this.act(hop, stack, next.act, next.p ?? {}, locked);
     } catch (err) {
-      if (err instanceof UssdOperationError) return { stack, end: errorLine(err.code, hop.t, String(next && 'p' in next ? next.p?.code ?? '' : '')) };
+      if (err instanceof UssdOperationError)
+        return { stack, end: errorLine(err.code, hop.t, String(next && 'p' in next ? (next.p?.code ?? '') : '')) };
       throw err;
     }
   }
 
-  private async act(hop: Hop, stack: Frame[], name: string, p: Record<string, string | number | undefined>, locked: boolean): Promise<Step> {
+  private async act(
+    hop: Hop,
+    stack: Frame[],
+    name: string,
+    p: Record<string, string | number | undefined>,
+    locked: boolean,
+  ): Promise<Step> {
     const action = this.actions[name];
     if (!action) return { stack: [await this.open(hop, { m: MAIN })], flash: hop.t.invalid };
     if (action.mutates && !locked) throw new NeedsLock();
@@ -93,7 +111,13 @@ export class Engine {
     if (result.restore?.length) {
       // Continue where the caller left off: the earlier screens as they were, the current one reloaded.
       const restored = result.restore;
-      return { stack: [...restored.slice(0, -1), await this.open(hop, { m: restored[restored.length - 1].m, p: restored[restored.length - 1].p })], flash: result.flash };
+      return {
+        stack: [
+          ...restored.slice(0, -1),
+          await this.open(hop, { m: restored[restored.length - 1].m, p: restored[restored.length - 1].p }),
+        ],
+        flash: result.flash,
+      };
     }
     const step = await this.follow(hop, stack, result.next, locked);
     return { ...step, flash: step.flash ?? result.flash };

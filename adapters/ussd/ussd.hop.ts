@@ -131,7 +131,14 @@ export class HopRunner {
     });
   }
 
-  private async compute(em: EntityManager, row: SessionRow, req: HopRequest, saved: Frame[] | undefined, locked: boolean, ctl: Control) {
+  private async compute(
+    em: EntityManager,
+    row: SessionRow,
+    req: HopRequest,
+    saved: Frame[] | undefined,
+    locked: boolean,
+    ctl: Control,
+  ) {
     const gql = new UssdGraphQL(this.d.apollo, phoneActor(req.phone, 'ussd'), () => em, this.d.domainDeps);
     // The language is asked once per session (viewer), then travels in the session's context.
     const lang = row.context.lang ?? (await gql.run<{ viewer: { language: Lang } }>(DOCS.viewer)).data.viewer.language;
@@ -147,9 +154,15 @@ export class HopRunner {
       text: out.text,
       outcome: out.end ? 'end' : out.invalid ? 'invalid' : 'con',
       menu: out.menu,
-      ...(out.end ? { session: { durationMs: Date.now() - new Date(row.createdAt).getTime(), hops: row.hops + 1 } } : {}),
+      ...(out.end
+        ? { session: { durationMs: Date.now() - new Date(row.createdAt).getTime(), hops: row.hops + 1 } }
+        : {}),
     };
-    const context = { lang: hop.lang, stack: this.d.engine.keep(out.stack), ...(saved?.length ? { saved: this.d.engine.keep(saved) } : {}) };
+    const context = {
+      lang: hop.lang,
+      stack: this.d.engine.keep(out.stack),
+      ...(saved?.length ? { saved: this.d.engine.keep(saved) } : {}),
+    };
     return { answer, write: { menu: out.menu, context, text: req.text, response: out.text, end: out.end } };
   }
 }

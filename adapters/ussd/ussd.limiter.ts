@@ -44,7 +44,10 @@ export class PhoneRateLimiter {
     if (!this.limiter) return true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`rate-limit store gave no answer in ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`rate-limit store gave no answer in ${STORE_TIMEOUT_MS} ms`)),
+        STORE_TIMEOUT_MS,
+      );
     });
     try {
       await Promise.race([this.limiter.consume(phone), timeout]);

@@ -64,10 +64,22 @@ export function layout(view: View, t: Texts, page: (shown: number) => Next, flas
   items.slice(0, chosen.n).forEach((item, i) => (keys[String(i + 1)] = item.next));
   if (chosen.more) keys[MORE_KEY] = page(chosen.n);
   for (const o of fixed) keys[o.key] = o.next;
-  return { body: chosen.body, opts: optionsOf(items.slice(0, chosen.n), chosen.more, fixed, t), keys, items: chosen.n, ...(view.otherwise ? { otherwise: view.otherwise } : {}), end: view.end };
+  return {
+    body: chosen.body,
+    opts: optionsOf(items.slice(0, chosen.n), chosen.more, fixed, t),
+    keys,
+    items: chosen.n,
+    ...(view.otherwise ? { otherwise: view.otherwise } : {}),
+    end: view.end,
+  };
 }
 
-function optionsOf(items: Array<{ label: string }>, more: boolean, fixed: Array<{ key: string; label: string }>, t: Texts) {
+function optionsOf(
+  items: Array<{ label: string }>,
+  more: boolean,
+  fixed: Array<{ key: string; label: string }>,
+  t: Texts,
+) {
   const opts: Array<[string, string]> = items.map((item, i) => [String(i + 1), item.label]);
   if (more) opts.push([MORE_KEY, t.more]);
   for (const o of fixed) opts.push([o.key, o.label]);

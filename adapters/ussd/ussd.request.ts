@@ -26,7 +26,12 @@ export function allowList(cidrs: string[]): BlockList {
  */
 export function clientAddress(ctx: Context, trustProxy: boolean): string {
   if (trustProxy) {
-    const last = ctx.get('x-forwarded-for').split(',').map((s) => s.trim()).filter(Boolean).at(-1);
+    const last = ctx
+      .get('x-forwarded-for')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .at(-1);
     if (last) return last;
   }
   return ctx.req.socket.remoteAddress ?? '';
@@ -56,7 +61,9 @@ function optionalString(body: unknown, name: string, max: number): Parsed<string
 
 function sessionIdOf(body: unknown): Parsed<string> {
   const v = field(body, 'sessionId');
-  return typeof v === 'string' && SESSION_ID.test(v) ? { ok: true, value: v } : { ok: false, message: 'sessionId is missing or not valid' };
+  return typeof v === 'string' && SESSION_ID.test(v)
+    ? { ok: true, value: v }
+    : { ok: false, message: 'sessionId is missing or not valid' };
 }
 
 export interface HopFields {
@@ -81,7 +88,10 @@ export function parseHopFields(body: unknown, defaultCountry: string): Parsed<Ho
   // Any text is accepted here (the body limit bounds it): odd input is an invalid selection, not a 400.
   const text = field(body, 'text') ?? '';
   if (typeof text !== 'string') return { ok: false, message: 'text must be a single value' };
-  return { ok: true, value: { sessionId: sessionId.value, phone, text, serviceCode: serviceCode.value, networkCode: networkCode.value } };
+  return {
+    ok: true,
+    value: { sessionId: sessionId.value, phone, text, serviceCode: serviceCode.value, networkCode: networkCode.value },
+  };
 }
 
 /** AT's end-of-session notification: which session, and how it ended. */
@@ -101,7 +111,8 @@ export function parseEventFields(body: unknown): Parsed<EventFields> {
   const sessionId = sessionIdOf(body);
   if (!sessionId.ok) return sessionId;
   const status = field(body, 'status');
-  if (typeof status !== 'string' || !/^[A-Za-z]{1,20}$/.test(status)) return { ok: false, message: 'status is missing or not valid' };
+  if (typeof status !== 'string' || !/^[A-Za-z]{1,20}$/.test(status))
+    return { ok: false, message: 'status is missing or not valid' };
   const duration = optionalCount(body, 'durationInMillis');
   if (!duration.ok) return duration;
   const hops = optionalCount(body, 'hopsCount');
@@ -112,6 +123,14 @@ export function parseEventFields(body: unknown): Parsed<EventFields> {
   };
   return {
     ok: true,
-    value: { sessionId: sessionId.value, status, durationMs: duration.value, hops: hops.value, input: cut('input', 200), errorMessage: cut('errorMessage', 200), cost: cut('cost', 40) },
+    value: {
+      sessionId: sessionId.value,
+      status,
+      durationMs: duration.value,
+      hops: hops.value,
+      input: cut('input', 200),
+      errorMessage: cut('errorMessage', 200),
+      cost: cut('cost', 40),
+    },
   };
 }

@@ -111,7 +111,14 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
         session: e.sessionId,
         endStatus: e.status,
         known: Boolean(ended),
-        ...(ended ? { phone: maskPhone(ended.phone), menu: ended.menu, hops: ended.hops, sessionMs: Date.now() - new Date(ended.createdAt).getTime() } : {}),
+        ...(ended
+          ? {
+              phone: maskPhone(ended.phone),
+              menu: ended.menu,
+              hops: ended.hops,
+              sessionMs: Date.now() - new Date(ended.createdAt).getTime(),
+            }
+          : {}),
         ...(e.durationMs !== null ? { atDurationMs: e.durationMs } : {}),
         ...(e.hops !== null ? { atHops: e.hops } : {}),
       };

@@ -62,13 +62,27 @@ const EN = {
 
   /** Upper case in lists ("(ACTIVE)", the status as the API names it), capitalised on the details screen. */
   contractStatus: {
-    PENDING: 'Pending', CONFIRMED: 'Confirmed', ACTIVE: 'Active', COMPLETED: 'Completed',
-    DISPUTED: 'Disputed', CANCELLED: 'Cancelled', EXPIRED: 'Expired',
+    PENDING: 'Pending',
+    CONFIRMED: 'Confirmed',
+    ACTIVE: 'Active',
+    COMPLETED: 'Completed',
+    DISPUTED: 'Disputed',
+    CANCELLED: 'Cancelled',
+    EXPIRED: 'Expired',
   } as Record<string, string>,
-  paymentShort: { LOCKED: 'Held', PENDING: 'Pending', RELEASED: 'Released', REFUNDED: 'Refunded', FAILED: 'Failed' } as Record<string, string>,
+  paymentShort: {
+    LOCKED: 'Held',
+    PENDING: 'Pending',
+    RELEASED: 'Released',
+    REFUNDED: 'Refunded',
+    FAILED: 'Failed',
+  } as Record<string, string>,
   paymentLong: {
-    LOCKED: 'Held in escrow', PENDING: 'Awaiting deposit', RELEASED: 'Released to seller',
-    REFUNDED: 'Refunded to buyer', FAILED: 'Failed',
+    LOCKED: 'Held in escrow',
+    PENDING: 'Awaiting deposit',
+    RELEASED: 'Released to seller',
+    REFUNDED: 'Refunded to buyer',
+    FAILED: 'Failed',
   } as Record<string, string>,
   months: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'],
 
@@ -142,13 +156,27 @@ const SW: Texts = {
   no: 'Hapana',
 
   contractStatus: {
-    PENDING: 'Inasubiri', CONFIRMED: 'Imethibitishwa', ACTIVE: 'Hai', COMPLETED: 'Imekamilika',
-    DISPUTED: 'Ina mzozo', CANCELLED: 'Imefutwa', EXPIRED: 'Imepitwa na muda',
+    PENDING: 'Inasubiri',
+    CONFIRMED: 'Imethibitishwa',
+    ACTIVE: 'Hai',
+    COMPLETED: 'Imekamilika',
+    DISPUTED: 'Ina mzozo',
+    CANCELLED: 'Imefutwa',
+    EXPIRED: 'Imepitwa na muda',
   },
-  paymentShort: { LOCKED: 'Imeshikiliwa', PENDING: 'Inasubiri', RELEASED: 'Imetolewa', REFUNDED: 'Imerejeshwa', FAILED: 'Imeshindwa' },
+  paymentShort: {
+    LOCKED: 'Imeshikiliwa',
+    PENDING: 'Inasubiri',
+    RELEASED: 'Imetolewa',
+    REFUNDED: 'Imerejeshwa',
+    FAILED: 'Imeshindwa',
+  },
   paymentLong: {
-    LOCKED: 'Imeshikiliwa (escrow)', PENDING: 'Inasubiri malipo', RELEASED: 'Imetolewa kwa muuzaji',
-    REFUNDED: 'Imerejeshwa kwa mnunuzi', FAILED: 'Imeshindwa',
+    LOCKED: 'Imeshikiliwa (escrow)',
+    PENDING: 'Inasubiri malipo',
+    RELEASED: 'Imetolewa kwa muuzaji',
+    REFUNDED: 'Imerejeshwa kwa mnunuzi',
+    FAILED: 'Imeshindwa',
   },
   months: ['Jan', 'Feb', 'Mac', 'Apr', 'Mei', 'Jun', 'Jul', 'Ago', 'Sep', 'Okt', 'Nov', 'Des'],
 

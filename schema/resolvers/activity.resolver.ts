@@ -10,12 +10,18 @@ import { PaymentStatus } from '../types/enums';
 import { ConfirmDeliveryInput, ReportIssueInput, ResolveDisputeInput } from '../types/inputs';
 
 /** The contract behind a delivery, payment or dispute, loaded through the caller's own visibility (batched per operation). */
-const contractOf = (row: { contract: { id: string } }, ctx: GraphQLContext) => ctx.loaders.contract.load(row.contract.id);
+const contractOf = (row: { contract: { id: string } }, ctx: GraphQLContext) =>
+  ctx.loaders.contract.load(row.contract.id);
 
 @Resolver(() => DeliveryType)
 export class DeliveryResolver {
-  @Mutation(() => DeliveryType, { description: "Buyer's FULL confirmation completes the contract and releases the escrow" })
-  async confirmDelivery(@Arg('input', () => ConfirmDeliveryInput) input: ConfirmDeliveryInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => DeliveryType, {
+    description: "Buyer's FULL confirmation completes the contract and releases the escrow",
+  })
+  async confirmDelivery(
+    @Arg('input', () => ConfirmDeliveryInput) input: ConfirmDeliveryInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return settle(ctx, await ctx.domain.deliveries.confirm(ctx.actor, input));
   }
 
@@ -57,7 +63,10 @@ export class DisputeResolver {
   }
 
   @Mutation(() => DisputeType, { description: 'Admin only' })
-  async resolveDispute(@Arg('input', () => ResolveDisputeInput) input: ResolveDisputeInput, @Ctx() ctx: GraphQLContext) {
+  async resolveDispute(
+    @Arg('input', () => ResolveDisputeInput) input: ResolveDisputeInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return settle(ctx, await ctx.domain.disputes.resolve(ctx.actor, input));
   }
 

@@ -30,7 +30,9 @@ export class ContractResolver {
     return ctx.domain.contracts.create(ctx.actor, { ...input, currency: input.currency ?? undefined });
   }
 
-  @Mutation(() => ContractType, { description: "Records the caller's acceptance; CONFIRMED once every party has accepted" })
+  @Mutation(() => ContractType, {
+    description: "Records the caller's acceptance; CONFIRMED once every party has accepted",
+  })
   async acceptContract(@Arg('contractId', () => ID) contractId: string, @Ctx() ctx: GraphQLContext) {
     return settle(ctx, await ctx.domain.contracts.accept(ctx.actor, contractId));
   }

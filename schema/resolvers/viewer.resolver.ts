@@ -15,7 +15,9 @@ export class ViewerResolver {
     return ctx.domain.profiles.setLanguage(ctx.actor, language);
   }
 
-  @Mutation(() => Boolean, { description: 'Sends a 6-digit code by SMS. Always true: it does not reveal who is a user.' })
+  @Mutation(() => Boolean, {
+    description: 'Sends a 6-digit code by SMS. Always true: it does not reveal who is a user.',
+  })
   async requestLoginCode(@Arg('phoneNumber') phoneNumber: string, @Ctx() ctx: GraphQLContext) {
     await ctx.domain.auth.requestLoginCode(phoneNumber);
     return true;

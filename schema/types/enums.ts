@@ -14,4 +14,13 @@ registerEnumType(DisputeStatus, { name: 'DisputeStatus' });
 registerEnumType(DisputeOutcome, { name: 'DisputeOutcome' });
 registerEnumType(Language, { name: 'Language' });
 
-export { ContractStatus, PartyRole, DeliveryKind, PaymentStatus, DisputeReason, DisputeStatus, DisputeOutcome, Language };
+export {
+  ContractStatus,
+  PartyRole,
+  DeliveryKind,
+  PaymentStatus,
+  DisputeReason,
+  DisputeStatus,
+  DisputeOutcome,
+  Language,
+};

@@ -8,7 +8,11 @@ export type Actor =
 
 export const ANONYMOUS: Actor = { kind: 'anonymous' };
 export const systemActor = (job: string): Actor => ({ kind: 'system', job });
-export const phoneActor = (phone: string, via: 'session' | 'ussd' = 'session'): Actor => ({ kind: 'phone', phone, via });
+export const phoneActor = (phone: string, via: 'session' | 'ussd' = 'session'): Actor => ({
+  kind: 'phone',
+  phone,
+  via,
+});
 
 /** The label written to audit events and contracts.createdBy. */
 export function actorLabel(actor: Actor): string {

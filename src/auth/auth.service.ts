@@ -33,7 +33,10 @@ export class AuthService {
       const partner = await this.ctx.em.findOne(Partner, { keyHash: sha256(token), revokedAt: null });
       if (partner) return { kind: 'partner', partnerId: partner.id };
     } else if (token.startsWith(SESSION_TOKEN_PREFIX)) {
-      const session = await this.ctx.em.findOne(AuthSession, { tokenHash: sha256(token), expiresAt: { $gt: this.ctx.now() } });
+      const session = await this.ctx.em.findOne(AuthSession, {
+        tokenHash: sha256(token),
+        expiresAt: { $gt: this.ctx.now() },
+      });
       if (session) return phoneActor(session.phoneNumber);
     }
     throw new DomainError('UNAUTHENTICATED', 'The token is not valid or has expired');
@@ -43,20 +46,33 @@ export class AuthService {
   async requestLoginCode(phoneInput: string): Promise<void> {
     const phoneNumber = normalizePhone(phoneInput, this.ctx.config.DEFAULT_COUNTRY);
     const now = this.ctx.now();
-    const recent = await this.ctx.em.count(LoginCode, { phoneNumber, createdAt: { $gt: new Date(now.getTime() - CODE_WINDOW_MS) } });
-    if (recent >= MAX_CODES_PER_WINDOW) throw new DomainError('RATE_LIMITED', 'Too many codes requested; try again in 15 minutes');
+    const recent = await this.ctx.em.count(LoginCode, {
+      phoneNumber,
+      createdAt: { $gt: new Date(now.getTime() - CODE_WINDOW_MS) },
+    });
+    if (recent >= MAX_CODES_PER_WINDOW)
+      throw new DomainError('RATE_LIMITED', 'Too many codes requested; try again in 15 minutes');
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const ttl = this.ctx.config.LOGIN_CODE_TTL_SECONDS;
-    this.ctx.em.create(LoginCode, { phoneNumber, codeHash: this.codeHash(phoneNumber, code), expiresAt: new Date(now.getTime() + ttl * 1000), createdAt: now });
+    this.ctx.em.create(LoginCode, {
+      phoneNumber,
+      codeHash: this.codeHash(phoneNumber, code),
+      expiresAt: new Date(now.getTime() + ttl * 1000),
+      createdAt: now,
+    });
     await this.ctx.em.flush();
     // Sent directly, not queued: a login code is a secret, and useless once its few minutes pass.
     const language = await this.profiles.language(phoneNumber);
     const message = text('loginCode', language, { code, minutes: String(Math.max(1, Math.round(ttl / 60))) });
     const result = await this.ctx.sms.send({ to: phoneNumber, text: message });
-    if (result.status !== 'SENT') this.ctx.logger.warn({ phone: maskPhone(phoneNumber), detail: result.detail }, 'login code SMS rejected');
+    if (result.status !== 'SENT')
+      this.ctx.logger.warn({ phone: maskPhone(phoneNumber), detail: result.detail }, 'login code SMS rejected');
   }
 
-  async verifyLoginCode(phoneInput: string, code: string): Promise<{ token: string; expiresAt: Date; phoneNumber: string }> {
+  async verifyLoginCode(
+    phoneInput: string,
+    code: string,
+  ): Promise<{ token: string; expiresAt: Date; phoneNumber: string }> {
     const phoneNumber = normalizePhone(phoneInput, this.ctx.config.DEFAULT_COUNTRY);
     const invalid = new DomainError('UNAUTHENTICATED', 'The code is wrong or has expired');
     return this.ctx.em.transactional(async (em) => {
@@ -81,9 +97,14 @@ export class AuthService {
 
   /** For the `partner:create` CLI: the key is shown once and only its hash is kept. */
   async createPartner(name: string): Promise<{ partner: Partner; apiKey: string }> {
-    if (!name.trim() || name.length > 80) throw new DomainError('BAD_USER_INPUT', 'Partner name must be 1 to 80 characters');
+    if (!name.trim() || name.length > 80)
+      throw new DomainError('BAD_USER_INPUT', 'Partner name must be 1 to 80 characters');
     const apiKey = PARTNER_KEY_PREFIX + randomBytes(32).toString('base64url');
-    const partner = this.ctx.em.create(Partner, { name: name.trim(), keyHash: sha256(apiKey), createdAt: this.ctx.now() });
+    const partner = this.ctx.em.create(Partner, {
+      name: name.trim(),
+      keyHash: sha256(apiKey),
+      createdAt: this.ctx.now(),
+    });
     await this.ctx.em.flush();
     return { partner, apiKey };
   }

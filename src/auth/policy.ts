@@ -10,12 +10,14 @@ import { actorLabel, type Actor } from './actor';
  * A caller who may not see a contract is told it does not exist: we leak nothing.
  */
 export function requireAuthenticated(actor: Actor): asserts actor is Exclude<Actor, { kind: 'anonymous' }> {
-  if (actor.kind === 'anonymous') throw new DomainError('UNAUTHENTICATED', 'Sign in first: send Authorization: Bearer <token>');
+  if (actor.kind === 'anonymous')
+    throw new DomainError('UNAUTHENTICATED', 'Sign in first: send Authorization: Bearer <token>');
 }
 
 export function requireAdmin(actor: Actor): void {
   requireAuthenticated(actor);
-  if (actor.kind !== 'admin' && actor.kind !== 'system') throw new DomainError('FORBIDDEN', 'Only an administrator may do this');
+  if (actor.kind !== 'admin' && actor.kind !== 'system')
+    throw new DomainError('FORBIDDEN', 'Only an administrator may do this');
 }
 
 /**
@@ -62,7 +64,8 @@ export function assertCanSee(actor: Actor, contract: Contract, ref: string): voi
 /** Accepting, confirming delivery and raising a dispute are a party's own acts: only that phone may do them. */
 export function actingParty(actor: Actor, contract: Contract, roles?: PartyRole[]): Party {
   requireAuthenticated(actor);
-  if (actor.kind !== 'phone') throw new DomainError('FORBIDDEN', 'Only a party to the contract, signed in with their phone, may do this');
+  if (actor.kind !== 'phone')
+    throw new DomainError('FORBIDDEN', 'Only a party to the contract, signed in with their phone, may do this');
   const party = contract.parties.getItems().find((p) => p.phoneNumber === actor.phone);
   if (!party) throw notFound('Contract', contract.code);
   if (roles && !roles.includes(party.role))

@@ -7,7 +7,10 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: 'voicepact' },
-    redact: { paths: ['phoneNumber', '*.phoneNumber', 'authorization', '*.authorization', 'req.headers.authorization'], censor: '[masked]' },
+    redact: {
+      paths: ['phoneNumber', '*.phoneNumber', 'authorization', '*.authorization', 'req.headers.authorization'],
+      censor: '[masked]',
+    },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }

@@ -36,7 +36,8 @@ export function decodeCursor(after?: string | null): Cursor | null {
   if (!after) return null;
   const [iso, id] = Buffer.from(after, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw badInput('after is not a cursor from this API');
+  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id))
+    throw badInput('after is not a cursor from this API');
   return { createdAt, id };
 }
 
@@ -53,5 +54,10 @@ export function toPage<T extends Cursor>(rows: T[], size: number, count: () => P
   const nodes = rows.slice(0, size);
   const last = nodes[nodes.length - 1];
   let counted: Promise<number> | undefined;
-  return { nodes, hasNextPage: rows.length > size, endCursor: last ? encodeCursor(last) : null, totalCount: () => (counted ??= count()) };
+  return {
+    nodes,
+    hasNextPage: rows.length > size,
+    endCursor: last ? encodeCursor(last) : null,
+    totalCount: () => (counted ??= count()),
+  };
 }

@@ -27,4 +27,9 @@ export const TRANSITIONS: Record<ContractStatus, readonly ContractStatus[]> = {
   EXPIRED: [],
 };
 
-export const OPEN_STATUSES = [ContractStatus.PENDING, ContractStatus.CONFIRMED, ContractStatus.ACTIVE, ContractStatus.DISPUTED];
+export const OPEN_STATUSES = [
+  ContractStatus.PENDING,
+  ContractStatus.CONFIRMED,
+  ContractStatus.ACTIVE,
+  ContractStatus.DISPUTED,
+];

@@ -44,7 +44,13 @@ export class ContractService {
         const acceptedAt = actor.kind === 'phone' && actor.phone === p.phoneNumber ? this.ctx.now() : null;
         contract.parties.add(em.create(Party, { ...p, contract, acceptedAt }));
       }
-      audit(em, actor, { contractId: contract.id, subject: 'contract', subjectId: contract.id, action: 'created', to: contract.status });
+      audit(em, actor, {
+        contractId: contract.id,
+        subject: 'contract',
+        subjectId: contract.id,
+        action: 'created',
+        to: contract.status,
+      });
       notify(em, 'contract.created', contract.id);
       return contract;
     });
@@ -75,11 +81,17 @@ export class ContractService {
     const where: FilterQuery<Contract> = { $and: [contractScope(actor)] };
     if (filter.status?.length) where.$and!.push({ status: { $in: filter.status } });
     if (filter.phoneNumber)
-      where.$and!.push({ parties: { phoneNumber: normalizePhone(filter.phoneNumber, this.ctx.config.DEFAULT_COUNTRY) } });
-    const rows = await this.ctx.em.find(Contract, { $and: [where, afterCursor(decodeCursor(filter.after))] }, {
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      limit: size + 1,
-    });
+      where.$and!.push({
+        parties: { phoneNumber: normalizePhone(filter.phoneNumber, this.ctx.config.DEFAULT_COUNTRY) },
+      });
+    const rows = await this.ctx.em.find(
+      Contract,
+      { $and: [where, afterCursor(decodeCursor(filter.after))] },
+      {
+        orderBy: { createdAt: 'desc', id: 'desc' },
+        limit: size + 1,
+      },
+    );
     return toPage(rows, size, () => this.ctx.em.count(Contract, where));
   }
 
@@ -89,11 +101,15 @@ export class ContractService {
       const party = actingParty(actor, contract);
       if (party.acceptedAt) return alreadyDone(contract, `You already accepted contract ${contract.code}`);
       if (contract.status !== ContractStatus.PENDING)
-        throw new DomainError('INVALID_TRANSITION', `Contract ${contract.code} is ${contract.status} and can no longer be accepted`);
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `Contract ${contract.code} is ${contract.status} and can no longer be accepted`,
+        );
       party.acceptedAt = this.ctx.now();
       audit(em, actor, { contractId: contract.id, subject: 'party', subjectId: party.id, action: 'accepted' });
       notify(em, 'contract.accepted', party.id, { contractId: contract.id });
-      if (contract.parties.getItems().every((p) => p.acceptedAt)) this.transition(em, actor, contract, ContractStatus.CONFIRMED);
+      if (contract.parties.getItems().every((p) => p.acceptedAt))
+        this.transition(em, actor, contract, ContractStatus.CONFIRMED);
       return changed(contract);
     });
   }
@@ -102,7 +118,8 @@ export class ContractService {
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.lock(em, actor, ref);
       assertManages(actor, contract, [PartyRole.BUYER, PartyRole.SELLER]);
-      if (contract.status === ContractStatus.CANCELLED) return alreadyDone(contract, `Contract ${contract.code} is already cancelled`);
+      if (contract.status === ContractStatus.CANCELLED)
+        return alreadyDone(contract, `Contract ${contract.code} is already cancelled`);
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason: reason?.slice(0, 280) ?? null });
       notify(em, 'contract.cancelled', contract.id);
       return changed(contract);
@@ -129,12 +146,26 @@ export class ContractService {
   }
 
   /** The only place a contract's status changes. */
-  transition(em: EntityManager, actor: Actor, contract: Contract, to: ContractStatus, details: Record<string, unknown> = {}): void {
+  transition(
+    em: EntityManager,
+    actor: Actor,
+    contract: Contract,
+    to: ContractStatus,
+    details: Record<string, unknown> = {},
+  ): void {
     const from = contract.status;
     if (!TRANSITIONS[from].includes(to)) throw invalidTransition(from, to);
     contract.status = to;
     contract.updatedAt = this.ctx.now();
-    audit(em, actor, { contractId: contract.id, subject: 'contract', subjectId: contract.id, action: 'status', from, to, details });
+    audit(em, actor, {
+      contractId: contract.id,
+      subject: 'contract',
+      subjectId: contract.id,
+      action: 'status',
+      from,
+      to,
+      details,
+    });
   }
 
   /** Row lock (SELECT ... FOR UPDATE) for the rest of the transaction: concurrent commands queue up. */

@@ -16,7 +16,10 @@ const contractInput = z.object({
   quantity: z.string().regex(/^\d{1,12}(\.\d{1,3})?$/, 'must be a positive number with at most 3 decimals'),
   unit: z.string().trim().min(1, 'must not be empty').max(20, 'must be at most 20 characters'),
   totalAmount: z.string().max(20),
-  currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO code such as KES').default('KES'),
+  currency: z
+    .string()
+    .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO code such as KES')
+    .default('KES'),
   deliveryLocation: z.string().trim().max(120, 'must be at most 120 characters').nullish(),
   deliveryDeadline: z.date().nullish(),
   terms: z.record(z.string(), z.unknown()).nullish(),
@@ -40,7 +43,8 @@ export function validateContract(input: CreateContractData, now: Date, defaultCo
   if (new Decimal(v.quantity).lte(0)) throw badInput('quantity must be greater than 0', { field: 'quantity' });
   if (v.deliveryDeadline && v.deliveryDeadline.getTime() <= now.getTime())
     throw badInput('deliveryDeadline must be in the future', { field: 'deliveryDeadline' });
-  if (v.terms && JSON.stringify(v.terms).length > 4000) throw badInput('terms are too large (4000 characters at most)', { field: 'terms' });
+  if (v.terms && JSON.stringify(v.terms).length > 4000)
+    throw badInput('terms are too large (4000 characters at most)', { field: 'terms' });
 
   const parties = v.parties.map((p, i) => {
     try {

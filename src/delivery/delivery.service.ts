@@ -42,16 +42,24 @@ export class DeliveryService {
       const accepted = await em.findOne(Delivery, { contract, kind: DeliveryKind.FULL, acceptedAt: { $ne: null } });
       if (accepted) return alreadyDone(accepted, `Delivery for ${contract.code} is already confirmed`);
       if (contract.status !== ContractStatus.ACTIVE)
-        throw new DomainError('INVALID_TRANSITION', `Contract ${contract.code} is ${contract.status}: only an active contract takes deliveries`);
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `Contract ${contract.code} is ${contract.status}: only an active contract takes deliveries`,
+        );
 
       if (input.kind === DeliveryKind.PARTIAL) {
         const d = this.record(em, actor, contract, party.role, input);
         notify(em, 'delivery.partial', d.id);
         return changed(d);
       }
-      const pending = await em.findOne(Delivery, { contract, kind: DeliveryKind.FULL, acceptedAt: null }, { orderBy: { createdAt: 'asc' } });
+      const pending = await em.findOne(
+        Delivery,
+        { contract, kind: DeliveryKind.FULL, acceptedAt: null },
+        { orderBy: { createdAt: 'asc' } },
+      );
       if (party.role === PartyRole.SELLER) {
-        if (pending) return alreadyDone(pending, `Delivery for ${contract.code} is already reported; waiting for the buyer`);
+        if (pending)
+          return alreadyDone(pending, `Delivery for ${contract.code} is already reported; waiting for the buyer`);
         const d = this.record(em, actor, contract, party.role, input);
         notify(em, 'delivery.reported', d.id);
         enqueue(em, {
@@ -77,7 +85,8 @@ export class DeliveryService {
       const contract = await this.contracts.lock(em, actor, found.contract.id);
       const d = await em.findOneOrFail(Delivery, deliveryId, { refresh: true });
       if (d.acceptedAt) return alreadyDone(d, 'Delivery already accepted');
-      if (contract.status !== ContractStatus.ACTIVE) return alreadyDone(d, `Contract is ${contract.status}; release window ignored`);
+      if (contract.status !== ContractStatus.ACTIVE)
+        return alreadyDone(d, `Contract is ${contract.status}; release window ignored`);
       await this.accept(em, actor, contract, d);
       return changed(d);
     });
@@ -87,7 +96,13 @@ export class DeliveryService {
     return this.ctx.em.find(Delivery, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'asc' } });
   }
 
-  private record(em: EntityManager, actor: Actor, contract: Contract, role: PartyRole, input: ConfirmDeliveryInput): Delivery {
+  private record(
+    em: EntityManager,
+    actor: Actor,
+    contract: Contract,
+    role: PartyRole,
+    input: ConfirmDeliveryInput,
+  ): Delivery {
     const d = em.create(Delivery, {
       contract,
       kind: input.kind,
@@ -98,7 +113,12 @@ export class DeliveryService {
       createdAt: this.ctx.now(),
     });
     em.persist(d);
-    audit(em, actor, { contractId: contract.id, subject: 'delivery', subjectId: d.id, action: `reported-${input.kind.toLowerCase()}` });
+    audit(em, actor, {
+      contractId: contract.id,
+      subject: 'delivery',
+      subjectId: d.id,
+      action: `reported-${input.kind.toLowerCase()}`,
+    });
     return d;
   }
 

@@ -25,13 +25,31 @@ export async function seedDemo(orm: Orm, deps: DomainDeps): Promise<{ created: n
   if (await orm.em.fork().count(Contract, { terms: { demo: true } })) return { created: 0 };
 
   const days = (n: number) => new Date(Date.now() + n * 86400_000);
-  const make = async (product: string, quantity: string, unit: string, amount: string, buyer: string, seller: string, deadline = days(30)) =>
+  const make = async (
+    product: string,
+    quantity: string,
+    unit: string,
+    amount: string,
+    buyer: string,
+    seller: string,
+    deadline = days(30),
+  ) =>
     d().contracts.create(admin, {
-      product, quantity, unit, totalAmount: amount, currency: 'KES', deliveryLocation: 'Nairobi, Wakulima market',
-      deliveryDeadline: deadline, terms: { demo: true },
+      product,
+      quantity,
+      unit,
+      totalAmount: amount,
+      currency: 'KES',
+      deliveryLocation: 'Nairobi, Wakulima market',
+      deliveryDeadline: deadline,
+      terms: { demo: true },
       parties: [
         { phoneNumber: buyer, role: 'BUYER' as never, name: DEMO_PARTIES.find((p) => p.phoneNumber === buyer)!.name },
-        { phoneNumber: seller, role: 'SELLER' as never, name: DEMO_PARTIES.find((p) => p.phoneNumber === seller)!.name },
+        {
+          phoneNumber: seller,
+          role: 'SELLER' as never,
+          name: DEMO_PARTIES.find((p) => p.phoneNumber === seller)!.name,
+        },
       ],
     });
   const acceptAll = async (c: Contract, ...phones: string[]) => {
@@ -39,7 +57,10 @@ export async function seedDemo(orm: Orm, deps: DomainDeps): Promise<{ created: n
   };
   const lock = async (c: Contract) => {
     const { value: payment } = await d().payments.fundEscrow(admin, c.id);
-    await d().settlement.settleDeposit(payment.id, { state: 'SUCCEEDED', receipt: `DEMO${payment.id.slice(0, 6).toUpperCase()}` });
+    await d().settlement.settleDeposit(payment.id, {
+      state: 'SUCCEEDED',
+      receipt: `DEMO${payment.id.slice(0, 6).toUpperCase()}`,
+    });
     return payment;
   };
 
@@ -61,19 +82,36 @@ export async function seedDemo(orm: Orm, deps: DomainDeps): Promise<{ created: n
   await acceptAll(completed, AMINA, KIPROP);
   const released = await lock(completed);
   await d().deliveries.confirm(phone(AMINA), { contractId: completed.id, kind: DeliveryKind.FULL });
-  await d().settlement.settlePayout(released.id, { state: 'SUCCEEDED', receipt: `DEMOREL${released.id.slice(0, 4).toUpperCase()}` });
+  await d().settlement.settlePayout(released.id, {
+    state: 'SUCCEEDED',
+    receipt: `DEMOREL${released.id.slice(0, 4).toUpperCase()}`,
+  });
 
   const disputed = await make('Tomatoes', '40', 'crates', '9800.00', KIPROP, OTIENO);
   await acceptAll(disputed, KIPROP, OTIENO);
   await lock(disputed);
-  await d().disputes.report(phone(KIPROP), { contractId: disputed.id, reason: DisputeReason.POOR_QUALITY, note: 'Half the crates were soft' });
+  await d().disputes.report(phone(KIPROP), {
+    contractId: disputed.id,
+    reason: DisputeReason.POOR_QUALITY,
+    note: 'Half the crates were soft',
+  });
 
   const refunded = await make('Cabbages', '100', 'heads', '3000.00', OTIENO, AMINA);
   await acceptAll(refunded, OTIENO, AMINA);
   const refund = await lock(refunded);
-  const dispute = await d().disputes.report(phone(OTIENO), { contractId: refunded.id, reason: DisputeReason.NOT_DELIVERED });
-  await d().disputes.resolve(admin, { disputeId: dispute.value.id, outcome: DisputeOutcome.REFUND_TO_BUYER, note: 'Seller could not deliver' });
-  await d().settlement.settlePayout(refund.id, { state: 'SUCCEEDED', receipt: `DEMOREF${refund.id.slice(0, 4).toUpperCase()}` });
+  const dispute = await d().disputes.report(phone(OTIENO), {
+    contractId: refunded.id,
+    reason: DisputeReason.NOT_DELIVERED,
+  });
+  await d().disputes.resolve(admin, {
+    disputeId: dispute.value.id,
+    outcome: DisputeOutcome.REFUND_TO_BUYER,
+    note: 'Seller could not deliver',
+  });
+  await d().settlement.settlePayout(refund.id, {
+    state: 'SUCCEEDED',
+    receipt: `DEMOREF${refund.id.slice(0, 4).toUpperCase()}`,
+  });
 
   const failedDeposit = await make('Onions', '15', 'bags', '5200.00', OTIENO, KIPROP);
   await acceptAll(failedDeposit, OTIENO, KIPROP);

@@ -21,7 +21,10 @@ export enum DisputeOutcome {
 }
 
 @Entity({ tableName: 'disputes' })
-@Unique({ name: 'disputes_one_open_per_contract', expression: `create unique index "disputes_one_open_per_contract" on "disputes" ("contract_id") where "status" = 'OPEN'` })
+@Unique({
+  name: 'disputes_one_open_per_contract',
+  expression: `create unique index "disputes_one_open_per_contract" on "disputes" ("contract_id") where "status" = 'OPEN'`,
+})
 export class Dispute {
   [OptionalProps]?: 'status' | 'createdAt';
 

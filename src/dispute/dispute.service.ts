@@ -41,7 +41,10 @@ export class DisputeService {
       const open = await em.findOne(Dispute, { contract, status: DisputeStatus.OPEN });
       if (open) return alreadyDone(open, `An issue on ${contract.code} is already open; support will contact you`);
       if (!OPENABLE.includes(contract.status))
-        throw new DomainError('INVALID_TRANSITION', `Contract ${contract.code} is ${contract.status}: it is closed, so issues go to support`);
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `Contract ${contract.code} is ${contract.status}: it is closed, so issues go to support`,
+        );
       const dispute = em.create(Dispute, {
         contract,
         reason: input.reason,
@@ -51,7 +54,10 @@ export class DisputeService {
         createdAt: this.ctx.now(),
       });
       em.persist(dispute);
-      this.contracts.transition(em, actor, contract, ContractStatus.DISPUTED, { disputeId: dispute.id, reason: input.reason });
+      this.contracts.transition(em, actor, contract, ContractStatus.DISPUTED, {
+        disputeId: dispute.id,
+        reason: input.reason,
+      });
       notify(em, 'dispute.raised', dispute.id);
       return changed(dispute);
     });
@@ -75,8 +81,18 @@ export class DisputeService {
       dispute.resolvedAt = this.ctx.now();
       dispute.resolvedBy = actor.kind;
       const release = input.outcome === DisputeOutcome.RELEASE_TO_SELLER;
-      audit(em, actor, { contractId: contract.id, subject: 'dispute', subjectId: dispute.id, action: 'resolved', from: 'OPEN', to: 'RESOLVED', details: { outcome: input.outcome } });
-      this.contracts.transition(em, actor, contract, release ? ContractStatus.COMPLETED : ContractStatus.CANCELLED, { disputeId: dispute.id });
+      audit(em, actor, {
+        contractId: contract.id,
+        subject: 'dispute',
+        subjectId: dispute.id,
+        action: 'resolved',
+        from: 'OPEN',
+        to: 'RESOLVED',
+        details: { outcome: input.outcome },
+      });
+      this.contracts.transition(em, actor, contract, release ? ContractStatus.COMPLETED : ContractStatus.CANCELLED, {
+        disputeId: dispute.id,
+      });
       await this.payments.requestPayout(em, actor, contract, release ? 'RELEASE' : 'REFUND');
       notify(em, 'dispute.resolved', dispute.id);
       return changed(dispute);

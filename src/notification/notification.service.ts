@@ -16,7 +16,14 @@ export interface Sms {
   text: string;
 }
 
-const nairobi = new Intl.DateTimeFormat('en-GB', { timeZone: 'Africa/Nairobi', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const nairobi = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Africa/Nairobi',
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 
 /**
  * Who hears about a domain event, and in which words: decided here from the event and the ids it carries,
@@ -47,8 +54,13 @@ export class NotificationService {
       }
       case 'delivery.reported': {
         const d = await em.findOneOrFail(Delivery, subjectId, { populate: ['contract.parties'] });
-        const releaseAt = nairobi.format(new Date(d.createdAt.getTime() + this.ctx.config.ESCROW_RELEASE_HOURS * 3600_000));
-        return this.each(this.role(d.contract, PartyRole.BUYER), 'deliveryReported', () => ({ ...this.vars(d.contract), releaseAt }));
+        const releaseAt = nairobi.format(
+          new Date(d.createdAt.getTime() + this.ctx.config.ESCROW_RELEASE_HOURS * 3600_000),
+        );
+        return this.each(this.role(d.contract, PartyRole.BUYER), 'deliveryReported', () => ({
+          ...this.vars(d.contract),
+          releaseAt,
+        }));
       }
       case 'payment.released':
       case 'payment.refunded': {
@@ -56,29 +68,55 @@ export class NotificationService {
         const v = { ...this.vars(p.contract), money: money(p.currency, p.amount) };
         const released = event === 'payment.released';
         return [
-          ...(await this.each(this.role(p.contract, PartyRole.SELLER), released ? 'releasedSeller' : 'refundedSeller', () => v)),
-          ...(await this.each(this.role(p.contract, PartyRole.BUYER), released ? 'releasedBuyer' : 'refundedBuyer', () => v)),
+          ...(await this.each(
+            this.role(p.contract, PartyRole.SELLER),
+            released ? 'releasedSeller' : 'refundedSeller',
+            () => v,
+          )),
+          ...(await this.each(
+            this.role(p.contract, PartyRole.BUYER),
+            released ? 'releasedBuyer' : 'refundedBuyer',
+            () => v,
+          )),
         ];
       }
       case 'deposit.failed': {
         const p = await em.findOneOrFail(Payment, subjectId, { populate: ['contract.parties'] });
-        return this.each(this.role(p.contract, PartyRole.BUYER), 'depositFailed', () => ({ ...this.vars(p.contract), reason: p.failureReason ?? '' }));
+        return this.each(this.role(p.contract, PartyRole.BUYER), 'depositFailed', () => ({
+          ...this.vars(p.contract),
+          reason: p.failureReason ?? '',
+        }));
       }
       case 'payment.failed': {
         const p = await em.findOneOrFail(Payment, subjectId, { populate: ['contract.parties'] });
-        const v = { ...this.vars(p.contract), money: money(p.currency, p.amount), kind: p.payoutKind ?? 'deposit', reason: p.failureReason ?? '' };
+        const v = {
+          ...this.vars(p.contract),
+          money: money(p.currency, p.amount),
+          kind: p.payoutKind ?? 'deposit',
+          reason: p.failureReason ?? '',
+        };
         const waiting = this.role(p.contract, p.payoutKind === 'REFUND' ? PartyRole.BUYER : PartyRole.SELLER);
         return [...(await this.each(waiting, 'payoutDelayed', () => v)), ...this.support('payoutFailed', v)];
       }
       case 'payment.stuck': {
         const p = await em.findOneOrFail(Payment, subjectId, { populate: ['contract'] });
-        const v = { ...this.vars(p.contract), money: money(p.currency, p.amount), kind: p.payoutKind ?? '', reason: String(data.why ?? ''), ref: p.payoutRef ?? '' };
+        const v = {
+          ...this.vars(p.contract),
+          money: money(p.currency, p.amount),
+          kind: p.payoutKind ?? '',
+          reason: String(data.why ?? ''),
+          ref: p.payoutRef ?? '',
+        };
         return this.support('payoutStuck', v);
       }
       case 'deposit.unmatched': {
         const p = await em.findOne(Payment, { depositRef: String(data.providerRef ?? '') }, { populate: ['contract'] });
         const amount = typeof data.amount === 'string' ? money('KES', data.amount) : 'unknown amount';
-        return this.support('depositUnmatched', { ref: subjectId, money: amount, code: p ? `${p.contract.code}, payment ${p.status}` : 'unknown reference' });
+        return this.support('depositUnmatched', {
+          ref: subjectId,
+          money: amount,
+          code: p ? `${p.contract.code}, payment ${p.status}` : 'unknown reference',
+        });
       }
       case 'dispute.raised': {
         const d = await em.findOneOrFail(Dispute, subjectId, { populate: ['contract.parties'] });
@@ -90,7 +128,10 @@ export class NotificationService {
       }
       case 'dispute.resolved': {
         const d = await em.findOneOrFail(Dispute, subjectId, { populate: ['contract.parties'] });
-        return this.each(this.trading(d.contract), 'disputeResolved', () => ({ ...this.vars(d.contract), outcome: d.outcome ?? '' }));
+        return this.each(this.trading(d.contract), 'disputeResolved', () => ({
+          ...this.vars(d.contract),
+          outcome: d.outcome ?? '',
+        }));
       }
       default:
         return []; // contract.accepted, delivery.partial, delivery.accepted: no SMS (payment.released follows acceptance)
@@ -132,4 +173,5 @@ export class NotificationService {
   }
 }
 
-const money = (currency: string, amount: string) => `${currency} ${formatAmount(amount, amount.endsWith('.00') ? 0 : 2)}`;
+const money = (currency: string, amount: string) =>
+  `${currency} ${formatAmount(amount, amount.endsWith('.00') ? 0 : 2)}`;

@@ -15,12 +15,18 @@ const TEXTS = {
     EN: 'VoicePact {code}: the seller says {product} was delivered. Dial {ussd} to confirm or report a problem, else payment is released {releaseAt}.',
     SW: 'VoicePact {code}: muuzaji anasema {product} imefika. Piga {ussd} kuthibitisha au kuripoti tatizo, la sivyo malipo yatatolewa {releaseAt}.',
   },
-  releasedSeller: { EN: 'VoicePact {code}: {money} has been paid to your M-Pesa.', SW: 'VoicePact {code}: {money} imelipwa kwa M-Pesa yako.' },
+  releasedSeller: {
+    EN: 'VoicePact {code}: {money} has been paid to your M-Pesa.',
+    SW: 'VoicePact {code}: {money} imelipwa kwa M-Pesa yako.',
+  },
   releasedBuyer: {
     EN: 'VoicePact {code}: {money} has been released to the seller. Thank you.',
     SW: 'VoicePact {code}: {money} imelipwa kwa muuzaji. Asante.',
   },
-  refundedBuyer: { EN: 'VoicePact {code}: {money} has been refunded to your M-Pesa.', SW: 'VoicePact {code}: {money} imerudishwa kwa M-Pesa yako.' },
+  refundedBuyer: {
+    EN: 'VoicePact {code}: {money} has been refunded to your M-Pesa.',
+    SW: 'VoicePact {code}: {money} imerudishwa kwa M-Pesa yako.',
+  },
   refundedSeller: {
     EN: 'VoicePact {code}: the escrow of {money} was refunded to the buyer.',
     SW: 'VoicePact {code}: {money} imerudishwa kwa mnunuzi.',
@@ -37,12 +43,18 @@ const TEXTS = {
     EN: 'VoicePact {code}: the payment of {money} is delayed. Support will contact you. Help: {support}',
     SW: 'VoicePact {code}: malipo ya {money} yamechelewa. Huduma kwa wateja watakupigia. Msaada: {support}',
   },
-  cancelled: { EN: 'VoicePact {code}: the contract for {product} was cancelled.', SW: 'VoicePact {code}: mkataba wa {product} umesitishwa.' },
+  cancelled: {
+    EN: 'VoicePact {code}: the contract for {product} was cancelled.',
+    SW: 'VoicePact {code}: mkataba wa {product} umesitishwa.',
+  },
   loginCode: {
     EN: 'Your VoicePact code is {code}. It expires in {minutes} minutes. Never share it.',
     SW: 'Nambari yako ya VoicePact ni {code}. Itaisha baada ya dakika {minutes}. Usimpe mtu yeyote.',
   },
-  disputeResolved: { EN: 'VoicePact {code}: the dispute is resolved: {outcome}.', SW: 'VoicePact {code}: mgogoro umetatuliwa: {outcome}.' },
+  disputeResolved: {
+    EN: 'VoicePact {code}: the dispute is resolved: {outcome}.',
+    SW: 'VoicePact {code}: mgogoro umetatuliwa: {outcome}.',
+  },
 } satisfies Record<string, Record<Language, string>>;
 
 /** Support reads English. */
@@ -50,12 +62,31 @@ const ALERTS = {
   disputeRaised: 'VoicePact ALERT {code}: dispute ({reason}) raised by the {role}. Escrow {money}.',
   payoutFailed: 'VoicePact ALERT {code}: {kind} of {money} FAILED: {reason}',
   payoutStuck: 'VoicePact ALERT {code}: {kind} of {money} unresolved ({reason}). Check M-Pesa ref {ref}.',
-  depositUnmatched: 'VoicePact ALERT: deposit {ref} of {money} received but no open payment holds it ({code}). Refund or reconcile.',
+  depositUnmatched:
+    'VoicePact ALERT: deposit {ref} of {money} received but no open payment holds it ({code}). Refund or reconcile.',
 };
 
 export type TextKey = keyof typeof TEXTS;
 export type AlertKey = keyof typeof ALERTS;
-export type TextVars = Partial<Record<'code' | 'role' | 'qty' | 'unit' | 'product' | 'money' | 'ussd' | 'releaseAt' | 'reason' | 'support' | 'outcome' | 'kind' | 'ref' | 'minutes', string>>;
+export type TextVars = Partial<
+  Record<
+    | 'code'
+    | 'role'
+    | 'qty'
+    | 'unit'
+    | 'product'
+    | 'money'
+    | 'ussd'
+    | 'releaseAt'
+    | 'reason'
+    | 'support'
+    | 'outcome'
+    | 'kind'
+    | 'ref'
+    | 'minutes',
+    string
+  >
+>;
 
 const WORDS: Record<string, Record<Language, string>> = {
   BUYER: { EN: 'buyer', SW: 'mnunuzi' },
@@ -78,10 +109,13 @@ export const word = (value: string, lang: Language): string =>
 /** role, reason and outcome may be given as enum values: they are put into words of the text's language. */
 const inWords = (vars: TextVars, lang: Language): TextVars => ({
   ...vars,
-  ...Object.fromEntries((['role', 'reason', 'outcome'] as const).filter((k) => vars[k]).map((k) => [k, word(vars[k]!, lang)])),
+  ...Object.fromEntries(
+    (['role', 'reason', 'outcome'] as const).filter((k) => vars[k]).map((k) => [k, word(vars[k]!, lang)]),
+  ),
 });
 
-export const text = (key: TextKey, lang: Language, vars: TextVars): string => fit(TEXTS[key][lang] ?? TEXTS[key].EN, inWords(vars, lang));
+export const text = (key: TextKey, lang: Language, vars: TextVars): string =>
+  fit(TEXTS[key][lang] ?? TEXTS[key].EN, inWords(vars, lang));
 export const alertText = (key: AlertKey, vars: TextVars): string => fit(ALERTS[key], inWords(vars, Language.EN));
 
 /** Fills the template, then shortens the free-text slots (product, then reason) until it is one SMS. */
@@ -97,4 +131,5 @@ function fit(template: string, vars: TextVars): string {
   return truncateGsm7(out, SMS_LIMIT);
 }
 
-const fill = (template: string, vars: TextVars) => template.replace(/\{(\w+)\}/g, (_, k: keyof TextVars) => vars[k] ?? '');
+const fill = (template: string, vars: TextVars) =>
+  template.replace(/\{(\w+)\}/g, (_, k: keyof TextVars) => vars[k] ?? '');

@@ -7,7 +7,12 @@ import { notify, type NotificationEvent } from './outbox';
  * A notification that goes out at most once per subject, however many sweeps find the same problem: the outbox
  * job id is unique, so the loser of a race between two sweeps simply finds the alert already raised.
  */
-export async function alertOnce(em: EntityManager, event: NotificationEvent, subjectId: string, data: Record<string, unknown> = {}): Promise<boolean> {
+export async function alertOnce(
+  em: EntityManager,
+  event: NotificationEvent,
+  subjectId: string,
+  data: Record<string, unknown> = {},
+): Promise<boolean> {
   if (await em.count(OutboxMessage, { jobId: `${event}-${subjectId}` })) return false;
   try {
     await em.transactional(async (tx) => notify(tx, event, subjectId, data));

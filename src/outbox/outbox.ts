@@ -51,7 +51,12 @@ export function enqueue(em: EntityManager, job: OutboxJob): void {
   );
 }
 
-export function notify(em: EntityManager, event: NotificationEvent, subjectId: string, data: Record<string, unknown> = {}): void {
+export function notify(
+  em: EntityManager,
+  event: NotificationEvent,
+  subjectId: string,
+  data: Record<string, unknown> = {},
+): void {
   enqueue(em, {
     queue: QUEUES.notifications,
     name: event,

@@ -29,7 +29,11 @@ export class DepositService {
         description: `Escrow ${p.contract.code}`,
       });
       // Conditional: a concurrent attempt (or a result that came first) must not be overwritten.
-      await em.nativeUpdate(Payment, { id: p.id, depositRef: null }, { depositRef: started.providerRef, updatedAt: this.ctx.now() });
+      await em.nativeUpdate(
+        Payment,
+        { id: p.id, depositRef: null },
+        { depositRef: started.providerRef, updatedAt: this.ctx.now() },
+      );
       this.ctx.logger.info({ paymentId, provider: this.provider.name }, 'deposit requested');
       return 'started';
     } catch (err) {
@@ -40,7 +44,11 @@ export class DepositService {
 
   /** The deposit-timeout job: a deposit still PENDING now failed, so the buyer may try again. */
   async expire(paymentId: string): Promise<boolean> {
-    const result = await this.settlement.markFailed(paymentId, 'Timed out: the deposit was not completed in time', PaymentStatus.PENDING);
+    const result = await this.settlement.markFailed(
+      paymentId,
+      'Timed out: the deposit was not completed in time',
+      PaymentStatus.PENDING,
+    );
     if (result === 'applied') this.ctx.logger.info({ paymentId }, 'deposit timed out');
     return result === 'applied';
   }

@@ -15,7 +15,10 @@ export enum PaymentStatus {
  * RELEASED to the seller or REFUNDED to the buyer. A failed deposit is FAILED and a new one may start.
  */
 @Entity({ tableName: 'payments' })
-@Unique({ name: 'payments_one_open_per_contract', expression: `create unique index "payments_one_open_per_contract" on "payments" ("contract_id") where "status" in ('PENDING', 'LOCKED')` })
+@Unique({
+  name: 'payments_one_open_per_contract',
+  expression: `create unique index "payments_one_open_per_contract" on "payments" ("contract_id") where "status" in ('PENDING', 'LOCKED')`,
+})
 export class Payment {
   [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
 

@@ -34,11 +34,18 @@ export class PaymentService {
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.contracts.lock(em, actor, ref);
       assertManages(actor, contract, [PartyRole.BUYER]);
-      const open = await em.findOne(Payment, { contract, status: { $in: [PaymentStatus.PENDING, PaymentStatus.LOCKED] } });
-      if (open?.status === PaymentStatus.LOCKED) return alreadyDone(open, `Escrow for ${contract.code} is already funded`);
+      const open = await em.findOne(Payment, {
+        contract,
+        status: { $in: [PaymentStatus.PENDING, PaymentStatus.LOCKED] },
+      });
+      if (open?.status === PaymentStatus.LOCKED)
+        return alreadyDone(open, `Escrow for ${contract.code} is already funded`);
       if (open) return alreadyDone(open, `A deposit for ${contract.code} is already in progress`);
       if (contract.status !== ContractStatus.CONFIRMED)
-        throw new DomainError('INVALID_TRANSITION', `Contract ${contract.code} is ${contract.status}: escrow is funded once every party has accepted`);
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `Contract ${contract.code} is ${contract.status}: escrow is funded once every party has accepted`,
+        );
       this.assertProviderCanMove(contract);
 
       const party = (role: PartyRole) => contract.parties.getItems().find((p) => p.role === role)!.phoneNumber;
@@ -54,7 +61,13 @@ export class PaymentService {
         updatedAt: this.ctx.now(),
       });
       em.persist(payment);
-      audit(em, actor, { contractId: contract.id, subject: 'payment', subjectId: payment.id, action: 'deposit-requested', to: PaymentStatus.PENDING });
+      audit(em, actor, {
+        contractId: contract.id,
+        subject: 'payment',
+        subjectId: payment.id,
+        action: 'deposit-requested',
+        to: PaymentStatus.PENDING,
+      });
       const data = { paymentId: payment.id };
       enqueue(em, { queue: QUEUES.payments, name: PAYMENT_JOBS.deposit, jobId: `deposit-${payment.id}`, data });
       enqueue(em, {
@@ -78,8 +91,18 @@ export class PaymentService {
     if (payment.payoutKind) return payment; // already decided; the job is on its way
     payment.payoutKind = kind;
     payment.payoutRef = `VP${payment.id.replace(/-/g, '').slice(0, 18).toUpperCase()}`;
-    audit(em, actor, { contractId: contract.id, subject: 'payment', subjectId: payment.id, action: `${kind.toLowerCase()}-requested` });
-    enqueue(em, { queue: QUEUES.payments, name: PAYMENT_JOBS.payout, jobId: `payout-${payment.id}`, data: { paymentId: payment.id } });
+    audit(em, actor, {
+      contractId: contract.id,
+      subject: 'payment',
+      subjectId: payment.id,
+      action: `${kind.toLowerCase()}-requested`,
+    });
+    enqueue(em, {
+      queue: QUEUES.payments,
+      name: PAYMENT_JOBS.payout,
+      jobId: `payout-${payment.id}`,
+      data: { paymentId: payment.id },
+    });
     return payment;
   }
 
@@ -88,10 +111,14 @@ export class PaymentService {
     const where: FilterQuery<Payment> = { contract: contractScope(actor) };
     if (filter.contractId) where.contract = (await this.contracts.get(actor, filter.contractId)).id; // get() checks visibility
     if (filter.status?.length) where.status = { $in: filter.status };
-    const rows = await this.ctx.em.find(Payment, { $and: [where, afterCursor(decodeCursor(filter.after))] }, {
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      limit: size + 1,
-    });
+    const rows = await this.ctx.em.find(
+      Payment,
+      { $and: [where, afterCursor(decodeCursor(filter.after))] },
+      {
+        orderBy: { createdAt: 'desc', id: 'desc' },
+        limit: size + 1,
+      },
+    );
     return toPage(rows, size, () => this.ctx.em.count(Payment, where));
   }
 
@@ -102,7 +129,8 @@ export class PaymentService {
   /** M-Pesa moves whole Kenyan shillings; refuse up front rather than fail at the provider. */
   private assertProviderCanMove(contract: Contract): void {
     if (this.ctx.config.PAYMENT_PROVIDER !== 'mpesa') return;
-    if (contract.currency !== 'KES') throw badInput(`M-Pesa moves KES only; contract ${contract.code} is in ${contract.currency}`);
+    if (contract.currency !== 'KES')
+      throw badInput(`M-Pesa moves KES only; contract ${contract.code} is in ${contract.currency}`);
     if (!isWholeAmount(contract.totalAmount))
       throw badInput(`M-Pesa moves whole shillings; ${contract.totalAmount} has cents`);
   }

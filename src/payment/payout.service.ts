@@ -68,7 +68,13 @@ export class PayoutService {
       if (!p || p.status !== PaymentStatus.LOCKED || p.payoutProviderRef || !p.payoutRequestedAt) return false;
       if (this.ageOf(p.payoutRequestedAt) < this.inDoubtMs) return false;
       p.payoutRequestedAt = null;
-      audit(em, actor, { contractId: p.contract.id, subject: 'payment', subjectId: p.id, action: 'payout-not-found', details: { reference } });
+      audit(em, actor, {
+        contractId: p.contract.id,
+        subject: 'payment',
+        subjectId: p.id,
+        action: 'payout-not-found',
+        details: { reference },
+      });
       return true;
     });
   }
@@ -86,7 +92,8 @@ export class PayoutService {
       await this.settlement.settlePayout(paymentId, outcome);
       return 'settled';
     }
-    if (outcome.state === 'UNKNOWN' && (await this.providerHasNoRecord(p.payoutRef!))) return this.executePayout(paymentId);
+    if (outcome.state === 'UNKNOWN' && (await this.providerHasNoRecord(p.payoutRef!)))
+      return this.executePayout(paymentId);
     // PENDING: the provider has it, or (M-Pesa) its answer comes later to the status callback.
     throw new PayoutNotYet(`Payout ${p.payoutRef} is in doubt; asked ${this.provider.name} and waiting for its answer`);
   }
@@ -111,14 +118,21 @@ export class PayoutService {
     } catch (err) {
       // A refusal means nothing moved: FAILED with the reason (settlement notifies support). Anything else
       // may have reached the provider, so the payout stays in doubt and is never marked FAILED here.
-      if (err instanceof ProviderRejectedError) await this.settlement.markFailed(paymentId, err.message, PaymentStatus.LOCKED);
+      if (err instanceof ProviderRejectedError)
+        await this.settlement.markFailed(paymentId, err.message, PaymentStatus.LOCKED);
       throw err;
     }
   }
 
   private markSending(em: EntityManager, p: Payment): void {
     p.payoutRequestedAt = this.ctx.now();
-    audit(em, actor, { contractId: p.contract.id, subject: 'payment', subjectId: p.id, action: 'payout-sending', details: { reference: p.payoutRef, kind: p.payoutKind } });
+    audit(em, actor, {
+      contractId: p.contract.id,
+      subject: 'payment',
+      subjectId: p.id,
+      action: 'payout-sending',
+      details: { reference: p.payoutRef, kind: p.payoutKind },
+    });
   }
 
   private ageOf(at: Date): number {
@@ -126,7 +140,10 @@ export class PayoutService {
   }
 
   /** Same lock order as SettlementService (contract, then payment), so the two never deadlock. */
-  private async withPaymentLock<T>(paymentId: string, fn: (em: EntityManager, p: Payment | null) => T | Promise<T>): Promise<T> {
+  private async withPaymentLock<T>(
+    paymentId: string,
+    fn: (em: EntityManager, p: Payment | null) => T | Promise<T>,
+  ): Promise<T> {
     return this.ctx.em.fork().transactional(async (em) => {
       const ref = await em.findOne(Payment, paymentId, { fields: ['contract'] });
       if (!ref) return fn(em, null);

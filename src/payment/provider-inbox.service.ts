@@ -25,12 +25,17 @@ export class ProviderInbox {
 
   /** Returns the new row's id, or null when this exact callback was received before. */
   async receive(source: string, body: unknown, event: ProviderEvent, notFound = false): Promise<string | null> {
-    const key = createHash('sha256').update(`${source}\n${JSON.stringify(body)}`).digest('hex');
-    const rows: Array<{ id: string }> = await this.ctx.em.fork().getConnection().execute(
-      `insert into provider_callbacks (source, dedupe_key, event, not_found, attempts, received_at)
+    const key = createHash('sha256')
+      .update(`${source}\n${JSON.stringify(body)}`)
+      .digest('hex');
+    const rows: Array<{ id: string }> = await this.ctx.em
+      .fork()
+      .getConnection()
+      .execute(
+        `insert into provider_callbacks (source, dedupe_key, event, not_found, attempts, received_at)
        values (?, ?, ?::jsonb, ?, 0, ?) on conflict (dedupe_key) do nothing returning id`,
-      [source, key, JSON.stringify(event), notFound, this.ctx.now()],
-    );
+        [source, key, JSON.stringify(event), notFound, this.ctx.now()],
+      );
     if (!rows[0]) this.ctx.logger.info({ source }, 'provider callback received again: ignored');
     return rows[0] ? String(rows[0].id) : null;
   }
@@ -52,18 +57,28 @@ export class ProviderInbox {
     }
     const age = this.ctx.now().getTime() - new Date(row.received_at).getTime();
     if (result === 'unknown' && age < UNKNOWN_GRACE_MS) return result; // stays pending; the sweep tries again
-    await conn.execute('update provider_callbacks set processed_at = ?, result = ? where id = ?', [this.ctx.now(), result, id]);
-    this.ctx.logger[result === 'unknown' ? 'error' : 'info']({ callback: id, type: event.type, result }, 'provider event processed');
+    await conn.execute('update provider_callbacks set processed_at = ?, result = ? where id = ?', [
+      this.ctx.now(),
+      result,
+      id,
+    ]);
+    this.ctx.logger[result === 'unknown' ? 'error' : 'info'](
+      { callback: id, type: event.type, result },
+      'provider event processed',
+    );
     await this.alertUnmatchedMoney(event, result);
     return result;
   }
 
   /** Callbacks received but not yet processed (a crash after the answer, or a reference not yet known). */
   async pending(olderThanMs = 1000, limit = 100): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.ctx.em.fork().getConnection().execute(
-      'select id from provider_callbacks where processed_at is null and received_at < ? order by id limit ?',
-      [new Date(this.ctx.now().getTime() - olderThanMs), limit],
-    );
+    const rows: Array<{ id: string }> = await this.ctx.em
+      .fork()
+      .getConnection()
+      .execute('select id from provider_callbacks where processed_at is null and received_at < ? order by id limit ?', [
+        new Date(this.ctx.now().getTime() - olderThanMs),
+        limit,
+      ]);
     return rows.map((r) => String(r.id));
   }
 
@@ -78,7 +93,13 @@ export class ProviderInbox {
       const p = await this.ctx.em.fork().findOne(Payment, { depositRef: event.providerRef });
       if (!p || (p.status !== PaymentStatus.FAILED && p.depositReceipt === receipt)) return;
     } else if (result !== 'unknown') return;
-    this.ctx.logger.error({ providerRef: event.providerRef, receipt }, 'deposit received that no payment holds: support alerted');
-    await alertOnce(this.ctx.em.fork(), 'deposit.unmatched', receipt, { providerRef: event.providerRef, amount: amount ?? null });
+    this.ctx.logger.error(
+      { providerRef: event.providerRef, receipt },
+      'deposit received that no payment holds: support alerted',
+    );
+    await alertOnce(this.ctx.em.fork(), 'deposit.unmatched', receipt, {
+      providerRef: event.providerRef,
+      amount: amount ?? null,
+    });
   }
 }

@@ -35,7 +35,9 @@ export class SettlementService {
           : { payoutProviderRef: event.providerRef };
     const found = await this.ctx.em.fork().findOne(Payment, where, { fields: ['id'] });
     if (!found) return 'unknown';
-    return event.type === 'DEPOSIT_RESULT' ? this.settleDeposit(found.id, event.outcome) : this.settlePayout(found.id, event.outcome);
+    return event.type === 'DEPOSIT_RESULT'
+      ? this.settleDeposit(found.id, event.outcome)
+      : this.settlePayout(found.id, event.outcome);
   }
 
   async settleDeposit(paymentId: string, outcome: ProviderOutcome): Promise<EventResult> {
@@ -56,7 +58,15 @@ export class SettlementService {
       payment.status = PaymentStatus.LOCKED;
       payment.depositReceipt = outcome.receipt;
       payment.lockedAt = this.ctx.now();
-      audit(em, actor, { contractId: contract.id, subject: 'payment', subjectId: payment.id, action: 'deposit-locked', from: 'PENDING', to: 'LOCKED', details: { receipt: outcome.receipt } });
+      audit(em, actor, {
+        contractId: contract.id,
+        subject: 'payment',
+        subjectId: payment.id,
+        action: 'deposit-locked',
+        from: 'PENDING',
+        to: 'LOCKED',
+        details: { receipt: outcome.receipt },
+      });
       if (contract.status === ContractStatus.CONFIRMED) {
         this.contracts.transition(em, actor, contract, ContractStatus.ACTIVE, { paymentId: payment.id });
         notify(em, 'contract.active', contract.id);
@@ -82,7 +92,15 @@ export class SettlementService {
       payment.status = to;
       payment.payoutReceipt = outcome.receipt;
       payment.settledAt = this.ctx.now();
-      audit(em, actor, { contractId: contract.id, subject: 'payment', subjectId: payment.id, action: 'payout-settled', from: 'LOCKED', to, details: { receipt: outcome.receipt } });
+      audit(em, actor, {
+        contractId: contract.id,
+        subject: 'payment',
+        subjectId: payment.id,
+        action: 'payout-settled',
+        from: 'LOCKED',
+        to,
+        details: { receipt: outcome.receipt },
+      });
       notify(em, to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', payment.id);
       return 'applied';
     });
@@ -103,7 +121,15 @@ export class SettlementService {
     const from = payment.status;
     payment.status = PaymentStatus.FAILED;
     payment.failureReason = reason.slice(0, 280);
-    audit(em, actor, { contractId: payment.contract.id, subject: 'payment', subjectId: payment.id, action: 'failed', from, to: 'FAILED', details: { reason } });
+    audit(em, actor, {
+      contractId: payment.contract.id,
+      subject: 'payment',
+      subjectId: payment.id,
+      action: 'failed',
+      from,
+      to: 'FAILED',
+      details: { reason },
+    });
   }
 
   private async lockPayment(em: ServiceContext['em'], paymentId: string) {

@@ -15,7 +15,11 @@ export class ProfileService {
 
   /** One column of one row: read as a plain row (no entity to hydrate, track or flush). */
   async language(phoneNumber: string): Promise<Language> {
-    const row = await this.ctx.em.createQueryBuilder(Profile).select('language').where({ phoneNumber }).execute<{ language: Language } | null>('get', false);
+    const row = await this.ctx.em
+      .createQueryBuilder(Profile)
+      .select('language')
+      .where({ phoneNumber })
+      .execute<{ language: Language } | null>('get', false);
     return row?.language ?? Language.EN;
   }
 

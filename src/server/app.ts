@@ -63,7 +63,9 @@ export async function createApp(parts: AppParts): Promise<Koa> {
   const simulator = simulatorRoutes({ demoPhones: () => demoPhones(orm) });
   if (config.NODE_ENV === 'production') {
     const guard = requireAdminKey(config.ADMIN_API_KEY);
-    app.use((ctx, next) => (ctx.path === '/simulator' || ctx.path.startsWith('/simulator/') ? guard(ctx, next) : next()));
+    app.use((ctx, next) =>
+      ctx.path === '/simulator' || ctx.path.startsWith('/simulator/') ? guard(ctx, next) : next(),
+    );
   }
   app.use(simulator.routes()).use(simulator.allowedMethods());
 

@@ -8,7 +8,12 @@ import type { Orm } from './db';
 import { createDomain, type DomainDeps } from '../domain';
 
 /** POST /graphql: one forked EntityManager and one authenticated caller per request. */
-export async function graphqlRoute(router: Router, apollo: ApolloServer<GraphQLContext>, orm: Orm, deps: DomainDeps): Promise<void> {
+export async function graphqlRoute(
+  router: Router,
+  apollo: ApolloServer<GraphQLContext>,
+  orm: Orm,
+  deps: DomainDeps,
+): Promise<void> {
   // @as-integrations/koa is ESM-only; a real dynamic import keeps this project CommonJS (STACK.md, trap 1).
   const { koaMiddleware } = await import('@as-integrations/koa');
   // Cast: the ESM build's ApolloServer type differs from the CommonJS one we construct; same class at run time.

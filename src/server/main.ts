@@ -23,16 +23,27 @@ async function main(): Promise<void> {
 
   const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${running.port}`;
   if (running.server) {
-    logger.info({ graphql: `${base}/graphql`, health: `${base}/health`, ussd: `${base}/api/v1/ussd/` }, `VoicePact listening on ${base}`);
-    console.log(`\nVoicePact is up (${role}).\n  GraphQL:   ${base}/graphql\n  Health:    ${base}/health\n  USSD:      ${base}/api/v1/ussd/\n  Jobs:      ${base}/admin/queues (admin key)\n`);
+    logger.info(
+      { graphql: `${base}/graphql`, health: `${base}/health`, ussd: `${base}/api/v1/ussd/` },
+      `VoicePact listening on ${base}`,
+    );
+    console.log(
+      `\nVoicePact is up (${role}).\n  GraphQL:   ${base}/graphql\n  Health:    ${base}/health\n  USSD:      ${base}/api/v1/ussd/\n  Jobs:      ${base}/admin/queues (admin key)\n`,
+    );
   }
   if (config.DEMO && running.server) {
     const { created } = await seedDemo(running.orm, running.domainDeps);
-    console.log(`  ${created ? `Seeded ${created} demo contracts.` : 'Demo data already present.'} Simulator: ${base}/simulator\n`);
+    console.log(
+      `  ${created ? `Seeded ${created} demo contracts.` : 'Demo data already present.'} Simulator: ${base}/simulator\n`,
+    );
     console.log(describeDemoPhones());
   }
-  if (running.workers) console.log(`  Workers: payments, notifications, housekeeping (payments by ${running.provider.name}, SMS by ${running.sms.name})\n`);
-  if (config.adminKeyGenerated) console.log(`  Admin key for this run (set ADMIN_API_KEY to keep one): ${config.ADMIN_API_KEY}\n`);
+  if (running.workers)
+    console.log(
+      `  Workers: payments, notifications, housekeeping (payments by ${running.provider.name}, SMS by ${running.sms.name})\n`,
+    );
+  if (config.adminKeyGenerated)
+    console.log(`  Admin key for this run (set ADMIN_API_KEY to keep one): ${config.ADMIN_API_KEY}\n`);
 
   let stopping = false;
   const onSignal = (signal: string) => {

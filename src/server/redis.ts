@@ -9,7 +9,12 @@ export function createRedis(url: string, name: string, logger: Logger, kind: 're
   const options: RedisOptions =
     kind === 'worker'
       ? { maxRetriesPerRequest: null, connectionName: `voicepact:${name}` }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, connectionName: `voicepact:${name}` };
+      : {
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          connectTimeout: 2000,
+          connectionName: `voicepact:${name}`,
+        };
   const client = new Redis(url, options);
   let warned = false;
   client.on('error', (err) => {

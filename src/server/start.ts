@@ -25,7 +25,9 @@ export async function start(config: Config, logger: Logger, role: Role = 'all') 
   // Provider events (sandbox settlements, M-Pesa callbacks) are applied after the answer: drained at shutdown.
   const background = new BackgroundTasks(logger);
   const providerEvents = providerEventSink(orm, () => domainDeps, background);
-  const provider = createPaymentProvider(config, logger, (event) => providerEvents.receive('sandbox', event, event).then(() => undefined));
+  const provider = createPaymentProvider(config, logger, (event) =>
+    providerEvents.receive('sandbox', event, event).then(() => undefined),
+  );
   const domainDeps: DomainDeps = { config, logger, sms, provider };
   // Producer side of BullMQ (outbox relay, schedulers, dashboard): fails fast while Redis is away.
   const queueConnection = createRedis(config.REDIS_URL, 'queues', logger);
@@ -41,12 +43,32 @@ export async function start(config: Config, logger: Logger, role: Role = 'all') 
     const app = await createApp({ config, logger, orm, redis, apollo, domainDeps, queues: queues.all, providerEvents });
     server = http.createServer(app.callback());
     server.keepAliveTimeout = 65_000; // longer than a load balancer's idle timeout
-    await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(config.PORT, config.HOST, resolve));
+    await new Promise<void>((resolve, reject) =>
+      server!.once('error', reject).listen(config.PORT, config.HOST, resolve),
+    );
   }
   // `npm start` runs both; --role=api and --role=worker run them apart (workers scale on their own machines).
-  const workers = role !== 'api' ? await startWorkers({ config, logger, orm, domainDeps, queues, workerConnection }) : null;
+  const workers =
+    role !== 'api' ? await startWorkers({ config, logger, orm, domainDeps, queues, workerConnection }) : null;
   const port = server ? (server.address() as AddressInfo).port : null;
-  return { config, logger, orm, redis, apollo, schema, server, port, sms, domainDeps, provider, queues, queueConnection, workerConnection, workers, background };
+  return {
+    config,
+    logger,
+    orm,
+    redis,
+    apollo,
+    schema,
+    server,
+    port,
+    sms,
+    domainDeps,
+    provider,
+    queues,
+    queueConnection,
+    workerConnection,
+    workers,
+    background,
+  };
 }
 
 export type Running = Awaited<ReturnType<typeof start>>;

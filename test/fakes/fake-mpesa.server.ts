@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -7,11 +13,29 @@ import type { AddressInfo } from 'node:net';
  * documentation shows and POSTing the documented callbacks to the URLs given in each request.
  * Faults (failNext, stallNext, rejectNext) hit the business endpoints unless scope 'oauth' is passed.
  */
-export interface RecordedRequest { method: string; path: string; headers: IncomingHttpHeaders; body: Record<string, unknown> }
-export interface Delivery { url: string; body: unknown; status: number | null }
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown>;
+}
+export interface Delivery {
+  url: string;
+  body: unknown;
+  status: number | null;
+}
 type Scope = 'api' | 'oauth';
-type Fault = { scope: Scope } & ({ kind: 'fail'; status: number } | { kind: 'stall' } | { kind: 'reject'; message: string; style: 'errorBody' | 'responseCode' });
-interface B2cRecord { conversationId: string; transactionId: string; amount: number; code: number }
+type Fault = { scope: Scope } & (
+  | { kind: 'fail'; status: number }
+  | { kind: 'stall' }
+  | { kind: 'reject'; message: string; style: 'errorBody' | 'responseCode' }
+);
+interface B2cRecord {
+  conversationId: string;
+  transactionId: string;
+  amount: number;
+  code: number;
+}
 
 export const RESULT_DESC: Record<number, string> = {
   0: 'The service request is processed successfully.',
@@ -55,18 +79,34 @@ export class FakeMpesaServer {
     this.server = null;
   }
 
-  failNext(n: number, status = 500, scope: Scope = 'api'): void { this.queue(n, { scope, kind: 'fail', status }); }
-  stallNext(n: number, scope: Scope = 'api'): void { this.queue(n, { scope, kind: 'stall' }); }
-  rejectNext(n: number, message = 'Bad Request - Invalid PhoneNumber', style: 'errorBody' | 'responseCode' = 'errorBody'): void {
+  failNext(n: number, status = 500, scope: Scope = 'api'): void {
+    this.queue(n, { scope, kind: 'fail', status });
+  }
+  stallNext(n: number, scope: Scope = 'api'): void {
+    this.queue(n, { scope, kind: 'stall' });
+  }
+  rejectNext(
+    n: number,
+    message = 'Bad Request - Invalid PhoneNumber',
+    style: 'errorBody' | 'responseCode' = 'errorBody',
+  ): void {
     this.queue(n, { scope: 'api', kind: 'reject', message, style });
   }
   /** The next n STK/B2C results carry this ResultCode: 1032 cancelled by user, 2001 bad initiator, 1 no balance. */
-  failResultsNext(n: number, code = 1032): void { for (let i = 0; i < n; i++) this.resultCodes.push(code); }
+  failResultsNext(n: number, code = 1032): void {
+    for (let i = 0; i < n; i++) this.resultCodes.push(code);
+  }
   /** The next n B2C requests end with a post to QueueTimeOutURL instead of ResultURL. */
-  queueTimeoutNext(n: number): void { this.queueTimeouts += n; }
+  queueTimeoutNext(n: number): void {
+    this.queueTimeouts += n;
+  }
   /** Makes every issued token invalid, as when Safaricom revokes one early. */
-  revokeTokens(): void { this.tokens.clear(); }
-  holdCallbacks(): void { this.holding = true; }
+  revokeTokens(): void {
+    this.tokens.clear();
+  }
+  holdCallbacks(): void {
+    this.holding = true;
+  }
   /** Delivers held callbacks one after the other; 'reverse' delivers the newest first. */
   async releaseCallbacks(order: 'in-order' | 'reverse' = 'in-order'): Promise<void> {
     this.holding = false;
@@ -82,26 +122,45 @@ export class FakeMpesaServer {
     }
     return this.deliveries;
   }
-  requestsTo(path: string): RecordedRequest[] { return this.requests.filter((r) => r.path === path); }
+  requestsTo(path: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.path === path);
+  }
 
-  private queue(n: number, fault: Fault): void { for (let i = 0; i < n; i++) this.faults.push(fault); }
+  private queue(n: number, fault: Fault): void {
+    for (let i = 0; i < n; i++) this.faults.push(fault);
+  }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await new Promise<string>((resolve) => { let s = ''; req.on('data', (c) => (s += c)); req.on('end', () => resolve(s)); });
+    const raw = await new Promise<string>((resolve) => {
+      let s = '';
+      req.on('data', (c) => (s += c));
+      req.on('end', () => resolve(s));
+    });
     const url = new URL(req.url ?? '/', 'http://fake');
     let body: Record<string, unknown> = {};
-    try { body = raw ? JSON.parse(raw) : {}; } catch { return reply(res, 400, { errorCode: '400.002.05', errorMessage: 'Invalid Request Payload' }); }
+    try {
+      body = raw ? JSON.parse(raw) : {};
+    } catch {
+      return reply(res, 400, { errorCode: '400.002.05', errorMessage: 'Invalid Request Payload' });
+    }
     this.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body });
     const scope: Scope = url.pathname === '/oauth/v1/generate' ? 'oauth' : 'api';
     const i = this.faults.findIndex((f) => f.scope === scope);
     const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
     if (fault?.kind === 'stall') return; // never answered; stop() drops the connection
-    if (fault?.kind === 'fail') return reply(res, fault.status, { requestId: id(), errorCode: `${fault.status}.003.02`, errorMessage: 'Spike arrest / service unavailable' });
-    if (fault?.kind === 'reject' && fault.style === 'errorBody') return reply(res, 400, { requestId: id(), errorCode: '400.002.02', errorMessage: fault.message });
+    if (fault?.kind === 'fail')
+      return reply(res, fault.status, {
+        requestId: id(),
+        errorCode: `${fault.status}.003.02`,
+        errorMessage: 'Spike arrest / service unavailable',
+      });
+    if (fault?.kind === 'reject' && fault.style === 'errorBody')
+      return reply(res, 400, { requestId: id(), errorCode: '400.002.02', errorMessage: fault.message });
     if (fault?.kind === 'reject') return reply(res, 200, { ResponseCode: '1', ResponseDescription: fault.message });
     if (scope === 'oauth') return this.issueToken(req, res);
     const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-    if (!this.tokens.has(bearer)) return reply(res, 401, { requestId: id(), errorCode: '404.001.03', errorMessage: 'Invalid Access Token' });
+    if (!this.tokens.has(bearer))
+      return reply(res, 401, { requestId: id(), errorCode: '404.001.03', errorMessage: 'Invalid Access Token' });
     if (url.pathname === '/mpesa/stkpush/v1/processrequest') return this.stkPush(body, res);
     if (url.pathname === '/mpesa/b2c/v3/paymentrequest') return this.b2cPayment(body, res);
     if (url.pathname === '/mpesa/transactionstatus/v1/query') return this.statusQuery(body, res);
@@ -110,7 +169,8 @@ export class FakeMpesaServer {
 
   private issueToken(req: IncomingMessage, res: ServerResponse): void {
     const expected = `Basic ${Buffer.from(`${this.credentials.key}:${this.credentials.secret}`).toString('base64')}`;
-    if (req.headers.authorization !== expected) return reply(res, 400, { errorCode: '400.008.01', errorMessage: 'Invalid Authentication passed' });
+    if (req.headers.authorization !== expected)
+      return reply(res, 400, { errorCode: '400.008.01', errorMessage: 'Invalid Authentication passed' });
     const token = id();
     this.tokens.add(token);
     reply(res, 200, { access_token: token, expires_in: String(this.tokenTtlSeconds) });
@@ -121,12 +181,27 @@ export class FakeMpesaServer {
     if (invalid) return reply(res, 400, { requestId: id(), errorCode: '400.002.02', errorMessage: invalid });
     const checkoutRequestId = `ws_CO_${Date.now()}${id().slice(0, 6)}`;
     const code = this.resultCodes.shift() ?? 0;
-    reply(res, 200, { MerchantRequestID: id(), CheckoutRequestID: checkoutRequestId, ResponseCode: '0', ResponseDescription: 'Success. Request accepted for processing', CustomerMessage: 'Success. Request accepted for processing' });
+    reply(res, 200, {
+      MerchantRequestID: id(),
+      CheckoutRequestID: checkoutRequestId,
+      ResponseCode: '0',
+      ResponseDescription: 'Success. Request accepted for processing',
+      CustomerMessage: 'Success. Request accepted for processing',
+    });
     const items = [
-      { Name: 'Amount', Value: b.Amount }, { Name: 'MpesaReceiptNumber', Value: receipt() }, { Name: 'Balance' },
-      { Name: 'TransactionDate', Value: 20261128120000 }, { Name: 'PhoneNumber', Value: Number(b.PhoneNumber) },
+      { Name: 'Amount', Value: b.Amount },
+      { Name: 'MpesaReceiptNumber', Value: receipt() },
+      { Name: 'Balance' },
+      { Name: 'TransactionDate', Value: 20261128120000 },
+      { Name: 'PhoneNumber', Value: Number(b.PhoneNumber) },
     ];
-    const stkCallback = { MerchantRequestID: id(), CheckoutRequestID: checkoutRequestId, ResultCode: code, ResultDesc: RESULT_DESC[code] ?? 'Failed', ...(code === 0 ? { CallbackMetadata: { Item: items } } : {}) };
+    const stkCallback = {
+      MerchantRequestID: id(),
+      CheckoutRequestID: checkoutRequestId,
+      ResultCode: code,
+      ResultDesc: RESULT_DESC[code] ?? 'Failed',
+      ...(code === 0 ? { CallbackMetadata: { Item: items } } : {}),
+    };
     this.callback(String(b.CallBackURL), { Body: { stkCallback } });
   }
 
@@ -134,50 +209,126 @@ export class FakeMpesaServer {
     const ocid = String(b.OriginatorConversationID ?? '');
     const invalid = !ocid ? 'Bad Request - Invalid OriginatorConversationID' : badAmountOrPhone(b.Amount, b.PartyB);
     if (invalid) return reply(res, 400, { requestId: id(), errorCode: '400.002.02', errorMessage: invalid });
-    const record: B2cRecord = { conversationId: `AG_20261128_${id().slice(0, 20)}`, transactionId: receipt(), amount: Number(b.Amount), code: this.resultCodes.shift() ?? 0 };
+    const record: B2cRecord = {
+      conversationId: `AG_20261128_${id().slice(0, 20)}`,
+      transactionId: receipt(),
+      amount: Number(b.Amount),
+      code: this.resultCodes.shift() ?? 0,
+    };
     this.b2c.set(ocid, record);
-    reply(res, 200, { ConversationID: record.conversationId, OriginatorConversationID: ocid, ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' });
-    const base = { OriginatorConversationID: ocid, ConversationID: record.conversationId, TransactionID: record.transactionId };
+    reply(res, 200, {
+      ConversationID: record.conversationId,
+      OriginatorConversationID: ocid,
+      ResponseCode: '0',
+      ResponseDescription: 'Accept the service request successfully.',
+    });
+    const base = {
+      OriginatorConversationID: ocid,
+      ConversationID: record.conversationId,
+      TransactionID: record.transactionId,
+    };
     if (this.queueTimeouts > 0) {
       this.queueTimeouts--;
-      return this.callback(String(b.QueueTimeOutURL), { Result: { ResultType: 1, ResultCode: 'SFC_IC0003', ResultDesc: 'The service request has timed out.', ...base } });
+      return this.callback(String(b.QueueTimeOutURL), {
+        Result: { ResultType: 1, ResultCode: 'SFC_IC0003', ResultDesc: 'The service request has timed out.', ...base },
+      });
     }
-    const params = record.code === 0 ? { ResultParameters: { ResultParameter: [
-      { Key: 'TransactionAmount', Value: record.amount }, { Key: 'TransactionReceipt', Value: record.transactionId },
-      { Key: 'ReceiverPartyPublicName', Value: `${String(b.PartyB)} - Test Payee` }, { Key: 'B2CRecipientIsRegisteredCustomer', Value: 'Y' },
-    ] } } : {};
-    this.callback(String(b.ResultURL), { Result: { ResultType: 0, ResultCode: record.code, ResultDesc: RESULT_DESC[record.code] ?? 'Failed', ...base, ...params } });
+    const params =
+      record.code === 0
+        ? {
+            ResultParameters: {
+              ResultParameter: [
+                { Key: 'TransactionAmount', Value: record.amount },
+                { Key: 'TransactionReceipt', Value: record.transactionId },
+                { Key: 'ReceiverPartyPublicName', Value: `${String(b.PartyB)} - Test Payee` },
+                { Key: 'B2CRecipientIsRegisteredCustomer', Value: 'Y' },
+              ],
+            },
+          }
+        : {};
+    this.callback(String(b.ResultURL), {
+      Result: {
+        ResultType: 0,
+        ResultCode: record.code,
+        ResultDesc: RESULT_DESC[record.code] ?? 'Failed',
+        ...base,
+        ...params,
+      },
+    });
   }
 
   private statusQuery(b: Record<string, unknown>, res: ServerResponse): void {
     const original = String(b.OriginalConversationID ?? '');
     const record = this.b2c.get(original) ?? [...this.b2c.values()].find((r) => r.transactionId === b.TransactionID);
     const conversationId = `AG_20261128_${id().slice(0, 20)}`;
-    reply(res, 200, { OriginatorConversationID: id(), ConversationID: conversationId, ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' });
-    const head = { ResultType: 0, OriginatorConversationID: id(), ConversationID: conversationId, ReferenceData: { ReferenceItem: { Key: 'Occasion', Value: b.Occasion ?? '' } } };
-    if (!record) return this.callback(String(b.ResultURL), { Result: { ...head, ResultCode: 2032, ResultDesc: 'The transaction could not be found.' } });
-    this.callback(String(b.ResultURL), { Result: { ...head, ResultCode: 0, ResultDesc: RESULT_DESC[0], TransactionID: record.transactionId, ResultParameters: { ResultParameter: [
-      { Key: 'ReceiptNo', Value: record.transactionId }, { Key: 'Amount', Value: record.amount },
-      { Key: 'TransactionStatus', Value: record.code === 0 ? 'Completed' : 'Failed' }, { Key: 'ReasonType', Value: RESULT_DESC[record.code] ?? 'Failed' },
-      { Key: 'Originator Conversation ID', Value: original }, { Key: 'Conversation ID', Value: record.conversationId },
-    ] } } });
+    reply(res, 200, {
+      OriginatorConversationID: id(),
+      ConversationID: conversationId,
+      ResponseCode: '0',
+      ResponseDescription: 'Accept the service request successfully.',
+    });
+    const head = {
+      ResultType: 0,
+      OriginatorConversationID: id(),
+      ConversationID: conversationId,
+      ReferenceData: { ReferenceItem: { Key: 'Occasion', Value: b.Occasion ?? '' } },
+    };
+    if (!record)
+      return this.callback(String(b.ResultURL), {
+        Result: { ...head, ResultCode: 2032, ResultDesc: 'The transaction could not be found.' },
+      });
+    this.callback(String(b.ResultURL), {
+      Result: {
+        ...head,
+        ResultCode: 0,
+        ResultDesc: RESULT_DESC[0],
+        TransactionID: record.transactionId,
+        ResultParameters: {
+          ResultParameter: [
+            { Key: 'ReceiptNo', Value: record.transactionId },
+            { Key: 'Amount', Value: record.amount },
+            { Key: 'TransactionStatus', Value: record.code === 0 ? 'Completed' : 'Failed' },
+            { Key: 'ReasonType', Value: RESULT_DESC[record.code] ?? 'Failed' },
+            { Key: 'Originator Conversation ID', Value: original },
+            { Key: 'Conversation ID', Value: record.conversationId },
+          ],
+        },
+      },
+    });
   }
 
   private callback(url: string, body: unknown): void {
     for (let copy = 0; copy < (this.duplicateCallbacks ? 2 : 1); copy++) {
       const deliver = () => this.post(url, body);
-      if (this.holding) { this.held.push(deliver); continue; }
-      const timer = setTimeout(() => { this.timers.delete(timer); void deliver(); }, this.callbackDelayMs);
+      if (this.holding) {
+        this.held.push(deliver);
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void deliver();
+      }, this.callbackDelayMs);
       this.timers.add(timer);
     }
   }
 
   private post(url: string, body: unknown): Promise<void> {
     const delivery: Delivery = { url, body, status: null };
-    const sent = fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) })
-      .then(async (r) => { delivery.status = r.status; await r.text(); })
+    const sent = fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    })
+      .then(async (r) => {
+        delivery.status = r.status;
+        await r.text();
+      })
       .catch(() => undefined) // an unreachable receiver is recorded as status null, as Daraja would just give up
-      .finally(() => { this.deliveries.push(delivery); this.inFlight.delete(sent); });
+      .finally(() => {
+        this.deliveries.push(delivery);
+        this.inFlight.delete(sent);
+      });
     this.inFlight.add(sent);
     return sent;
   }

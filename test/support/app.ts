@@ -21,18 +21,25 @@ export interface TestApp {
  * The real service (database migrated, Redis, HTTP on a free port) over a database of its own.
  * `env` overrides configuration as the environment would.
  */
-export async function startTestApp(label: string, env: Record<string, string> = {}, role: Role = 'api'): Promise<TestApp> {
+export async function startTestApp(
+  label: string,
+  env: Record<string, string> = {},
+  role: Role = 'api',
+): Promise<TestApp> {
   const databaseUrl = freshDatabaseUrl(label);
-  const config = loadConfig({}, {
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    REDIS_PREFIX: `vptest-${randomBytes(4).toString('hex')}`,
-    ADMIN_API_KEY: ADMIN_KEY,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...env,
-  });
+  const config = loadConfig(
+    {},
+    {
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      REDIS_PREFIX: `vptest-${randomBytes(4).toString('hex')}`,
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...env,
+    },
+  );
   const running = await start(config, createLogger(config.LOG_LEVEL), role);
   const url = `http://127.0.0.1:${running.port}`;
   return {

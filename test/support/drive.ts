@@ -11,10 +11,17 @@ export const domainOf = (app: TestApp) => createDomain(app.running.orm.em.fork()
  * the same settlement path a real callback takes.
  */
 export async function fundAndLock(app: TestApp, contractId: string): Promise<string> {
-  const res = await app.gql('mutation($id: ID!) { fundEscrow(contractId: $id) { id status } }', { id: contractId }, ADMIN_KEY);
+  const res = await app.gql(
+    'mutation($id: ID!) { fundEscrow(contractId: $id) { id status } }',
+    { id: contractId },
+    ADMIN_KEY,
+  );
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
   const paymentId = res.body.data.fundEscrow.id as string;
-  const result = await domainOf(app).settlement.settleDeposit(paymentId, { state: 'SUCCEEDED', receipt: `RCPT${paymentId.slice(0, 6)}` });
+  const result = await domainOf(app).settlement.settleDeposit(paymentId, {
+    state: 'SUCCEEDED',
+    receipt: `RCPT${paymentId.slice(0, 6)}`,
+  });
   if (result !== 'applied') throw new Error(`deposit not applied: ${result}`);
   return paymentId;
 }

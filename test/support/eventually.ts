@@ -2,7 +2,10 @@
  * Polls `check` until it returns a value other than undefined, null or false (and does not throw), then returns it.
  * For conditions that other processes bring about (workers, callbacks); fails with the last reason seen.
  */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, { timeoutMs = 15_000, everyMs = 50, what = 'condition' } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  { timeoutMs = 15_000, everyMs = 50, what = 'condition' } = {},
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown = 'never checked';
   for (;;) {

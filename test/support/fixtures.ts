@@ -28,7 +28,11 @@ export function contractInput(overrides: Record<string, unknown> = {}) {
 }
 
 export async function createContract(app: TestApp, overrides: Record<string, unknown> = {}, token = ADMIN_KEY) {
-  const res = await app.gql(`mutation($input: CreateContractInput!) { createContract(input: $input) { ${CONTRACT_FIELDS} } }`, { input: contractInput(overrides) }, token);
+  const res = await app.gql(
+    `mutation($input: CreateContractInput!) { createContract(input: $input) { ${CONTRACT_FIELDS} } }`,
+    { input: contractInput(overrides) },
+    token,
+  );
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
   return res.body.data.createContract as { id: string; code: string; status: string; totalAmount: string };
 }
@@ -38,9 +42,15 @@ export async function loginAs(app: TestApp, phone: string): Promise<string> {
   await app.gql('mutation($p: String!) { requestLoginCode(phoneNumber: $p) }', { p: phone });
   const sms = app.running.sms as DevSmsSender;
   // Other SMS (notifications from the workers) may reach the same phone meanwhile: pick the login code's.
-  const code = [...sms.sent].reverse().map((m) => m.to === phone && /VoicePact (?:code is|ni) (\d{6})/.exec(m.text)?.[1]).find(Boolean);
+  const code = [...sms.sent]
+    .reverse()
+    .map((m) => m.to === phone && /VoicePact (?:code is|ni) (\d{6})/.exec(m.text)?.[1])
+    .find(Boolean);
   if (!code) throw new Error(`no login code SMS for ${phone}`);
-  const res = await app.gql('mutation($p: String!, $c: String!) { verifyLoginCode(phoneNumber: $p, code: $c) { token } }', { p: phone, c: code });
+  const res = await app.gql(
+    'mutation($p: String!, $c: String!) { verifyLoginCode(phoneNumber: $p, code: $c) { token } }',
+    { p: phone, c: code },
+  );
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
   return res.body.data.verifyLoginCode.token;
 }

@@ -18,14 +18,19 @@ export const FAST = {
 };
 
 /** A contract both parties accepted (CONFIRMED), with a whole-shilling amount M-Pesa can move. */
-export async function confirmedContract(app: TestApp, overrides: Record<string, unknown> = {}): Promise<{ id: string; code: string }> {
+export async function confirmedContract(
+  app: TestApp,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string; code: string }> {
   const c = await createContract(app, { totalAmount: '2500', ...overrides });
   for (const phone of [BUYER, SELLER]) await domainOf(app).contracts.accept(phoneActor(phone), c.id);
   return c;
 }
 
 export async function paymentOf(app: TestApp, contractId: string): Promise<Payment> {
-  const [p] = await app.running.orm.em.fork().find(Payment, { contract: contractId }, { orderBy: { createdAt: 'desc' }, limit: 1 });
+  const [p] = await app.running.orm.em
+    .fork()
+    .find(Payment, { contract: contractId }, { orderBy: { createdAt: 'desc' }, limit: 1 });
   if (!p) throw new Error(`no payment for contract ${contractId}`);
   return p;
 }
@@ -40,7 +45,11 @@ export async function auditCount(app: TestApp, subjectId: string, action: string
 }
 
 /** Funds the escrow through the buyer and waits for the provider (sandbox or fake M-Pesa) to lock it. */
-export async function fundAndWaitLocked(app: TestApp, contractId: string, wait: <T>(f: () => Promise<T | false>) => Promise<T>): Promise<Payment> {
+export async function fundAndWaitLocked(
+  app: TestApp,
+  contractId: string,
+  wait: <T>(f: () => Promise<T | false>) => Promise<T>,
+): Promise<Payment> {
   await domainOf(app).payments.fundEscrow(phoneActor(BUYER), contractId);
   return wait(async () => {
     const p = await paymentOf(app, contractId);

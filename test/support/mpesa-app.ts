@@ -29,7 +29,11 @@ export function mpesaEnv(fakeUrl: string, port: number, extra: Record<string, st
 }
 
 /** The real service (API + workers by default) over M-Pesa played by FakeMpesaServer. */
-export async function startMpesaApp(label: string, extra: Record<string, string> = {}, role: Role = 'all'): Promise<{ app: TestApp; fake: FakeMpesaServer; close(): Promise<void> }> {
+export async function startMpesaApp(
+  label: string,
+  extra: Record<string, string> = {},
+  role: Role = 'all',
+): Promise<{ app: TestApp; fake: FakeMpesaServer; close(): Promise<void> }> {
   const fake = new FakeMpesaServer();
   const fakeUrl = await fake.start();
   const app = await startTestApp(label, mpesaEnv(fakeUrl, await freePort(), extra), role);
@@ -44,7 +48,12 @@ export async function startMpesaApp(label: string, extra: Record<string, string>
 }
 
 /** POSTs a callback body to our route as Daraja would. */
-export async function postCallback(app: TestApp, kind: string, body: unknown, token = CALLBACK_TOKEN): Promise<Response> {
+export async function postCallback(
+  app: TestApp,
+  kind: string,
+  body: unknown,
+  token = CALLBACK_TOKEN,
+): Promise<Response> {
   return fetch(`${app.url}/api/v1/payments/mpesa/${kind}/${token}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -75,7 +75,11 @@ export async function contractState(app: TestApp, ref: string): Promise<Contract
 
 /** A phone's language, set through the API as the person would in the app. */
 export async function setLanguageVia(app: TestApp, token: string, language: 'EN' | 'SW'): Promise<void> {
-  const res = await app.gql('mutation($l: Language!) { setLanguage(language: $l) { language } }', { l: language }, token);
+  const res = await app.gql(
+    'mutation($l: Language!) { setLanguage(language: $l) { language } }',
+    { l: language },
+    token,
+  );
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
 }
 
@@ -83,6 +87,8 @@ let counter = 0;
 /** A fresh Kenyan mobile number per call, so each test sees only its own contracts. */
 export function newPhone(): string {
   counter++;
-  const digits = String((Date.now() % 100000) * 100 + (counter % 100)).padStart(7, '0').slice(-7);
+  const digits = String((Date.now() % 100000) * 100 + (counter % 100))
+    .padStart(7, '0')
+    .slice(-7);
   return `+25471${digits}`;
 }

@@ -22,7 +22,12 @@ export const SERVICE_CODE = '*384*1234#';
 export const newSessionId = () => `ATUid_${randomBytes(8).toString('hex')}`;
 
 /** One POST to the webhook with exactly these fields (bad-field tests use it directly). */
-export async function postUssd(baseUrl: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}, path = '/api/v1/ussd/'): Promise<Answer> {
+export async function postUssd(
+  baseUrl: string,
+  fields: Record<string, string | string[]>,
+  headers: Record<string, string> = {},
+  path = '/api/v1/ussd/',
+): Promise<Answer> {
   const form = new URLSearchParams();
   for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
   const res = await fetch(`${baseUrl}${path}`, {
@@ -65,7 +70,13 @@ export class Handset implements PromiseLike<Answer> {
 
   private async post(text: string): Promise<void> {
     this.path = text;
-    this.last = await postUssd(this.baseUrl, { sessionId: this.sessionId, serviceCode: SERVICE_CODE, phoneNumber: this.phone, networkCode: '63902', text });
+    this.last = await postUssd(this.baseUrl, {
+      sessionId: this.sessionId,
+      serviceCode: SERVICE_CODE,
+      phoneNumber: this.phone,
+      networkCode: '63902',
+      text,
+    });
     this.answers.push(this.last);
   }
 
@@ -99,7 +110,10 @@ export class Handset implements PromiseLike<Answer> {
     return this.step(() => fn(this.last));
   }
 
-  then<R1 = Answer, R2 = never>(onFulfilled?: ((value: Answer) => R1 | PromiseLike<R1>) | null, onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null): PromiseLike<R1 | R2> {
+  then<R1 = Answer, R2 = never>(
+    onFulfilled?: ((value: Answer) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
     return this.chain.then(() => this.last).then(onFulfilled, onRejected);
   }
 }
@@ -114,7 +128,10 @@ export function ussd(baseUrl: string) {
 }
 
 /** AT's end-of-session notification. */
-export async function postEvent(baseUrl: string, fields: Record<string, string>): Promise<{ status: number; body: string }> {
+export async function postEvent(
+  baseUrl: string,
+  fields: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   const res = await fetch(`${baseUrl}/api/v1/ussd/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

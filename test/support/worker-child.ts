@@ -4,17 +4,25 @@ import path from 'node:path';
 const ROOT = path.join(__dirname, '..', '..');
 
 /** Starts test/support/worker-process.ts under ts-node; resolves once its workers run. */
-export async function spawnWorker(env: Record<string, string>): Promise<{ child: ChildProcess; kill(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'test/support/worker-process.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, VP_TEST_CONFIG: JSON.stringify(env), TS_NODE_TRANSPILE_ONLY: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function spawnWorker(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; kill(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'test/support/worker-process.ts')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, VP_TEST_CONFIG: JSON.stringify(env), TS_NODE_TRANSPILE_ONLY: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (c) => (stderr += c));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (c) => String(c).includes('ready') && resolve());
-    child.once('exit', (code) => reject(new Error(`worker process exited (${code}) before it was ready: ${stderr.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`worker process exited (${code}) before it was ready: ${stderr.slice(-2000)}`)),
+    );
   });
   return {
     child,

@@ -12,17 +12,26 @@ export const PAGE_ITEMS = 7;
 const OPEN = ['PENDING', 'CONFIRMED', 'ACTIVE', 'DISPUTED'];
 
 interface ContractsData {
-  contracts: { pageInfo: { hasNextPage: boolean }; nodes: Array<{ id: string; code: string; product: string; status: string }> };
+  contracts: {
+    pageInfo: { hasNextPage: boolean };
+    nodes: Array<{ id: string; code: string; product: string; status: string }>;
+  };
 }
 interface ContractData {
   contract: {
-    id: string; code: string; product: string; totalAmount: string; currency: string; status: string;
+    id: string;
+    code: string;
+    product: string;
+    totalAmount: string;
+    currency: string;
+    status: string;
     parties: Array<{ phoneNumber: string; acceptedAt: string | null }>;
   };
 }
 
 /** "KES 12,000" for whole amounts, "KES 12,000.50" otherwise. */
-export const money = (currency: string, amount: string) => `${currency} ${formatAmount(amount, isWholeAmount(amount) ? 0 : 2)}`;
+export const money = (currency: string, amount: string) =>
+  `${currency} ${formatAmount(amount, isWholeAmount(amount) ? 0 : 2)}`;
 
 /** A page of contracts from offset `o`; the renderer decides how many fit. */
 export async function contractPage(hop: Parameters<Menu['view']>[0], status: string[], o: number) {
@@ -64,10 +73,17 @@ export const contractMenus: Record<string, Menu> = {
       const options = [];
       if (c.status === 'ACTIVE') options.push({ key: '1', label: t.confirmDelivery, next: { go: 'confirm', p: ref } });
       options.push({ key: '2', label: t.reportIssue, next: { go: 'report', p: ref } });
-      if (c.status === 'PENDING' && me && !me.acceptedAt) options.push({ key: '3', label: t.acceptContract, next: { act: 'accept', p: ref } });
+      if (c.status === 'PENDING' && me && !me.acceptedAt)
+        options.push({ key: '3', label: t.acceptContract, next: { act: 'accept', p: ref } });
       options.push({ key: '0', label: t.back, next: BACK });
       return {
-        body: [t.details, c.code, `${t.product}: ${c.product}`, `${t.value}: ${money(c.currency, c.totalAmount)}`, `${t.status}: ${t.contractStatus[c.status] ?? c.status}`],
+        body: [
+          t.details,
+          c.code,
+          `${t.product}: ${c.product}`,
+          `${t.value}: ${money(c.currency, c.totalAmount)}`,
+          `${t.status}: ${t.contractStatus[c.status] ?? c.status}`,
+        ],
         options,
       };
     },

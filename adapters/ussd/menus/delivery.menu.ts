@@ -21,7 +21,10 @@ export const deliveryMenus: Record<string, Menu> = {
       if (!nodes.length) return { body: [t.noDeliveries], options: [back] };
       return {
         body: [t.pickForDelivery],
-        items: nodes.map((c) => ({ label: `${c.code} ${c.product}`, next: { go: 'confirm', p: { c: c.id, code: c.code } } })),
+        items: nodes.map((c) => ({
+          label: `${c.code} ${c.product}`,
+          next: { go: 'confirm', p: { c: c.id, code: c.code } },
+        })),
         moreBeyond,
         options: [back],
       };
@@ -46,7 +49,11 @@ export const deliveryMenus: Record<string, Menu> = {
     view: ({ t }, p) => ({
       body: [t.reportIssue],
       options: [
-        ...REASONS.map((r, i) => ({ key: String(i + 1), label: t.reasons[i], next: { act: 'report', p: { ...ref(p), r } } })),
+        ...REASONS.map((r, i) => ({
+          key: String(i + 1),
+          label: t.reasons[i],
+          next: { act: 'report', p: { ...ref(p), r } },
+        })),
         { key: '0', label: t.back, next: BACK },
       ],
     }),
@@ -62,7 +69,9 @@ export const deliveryActions: Record<string, Action> = {
     mutates: true,
     async run(hop, p) {
       const code = String(p.code);
-      const { data, notices } = await hop.gql.run<ConfirmData>(DOCS.confirm, { input: { contractId: p.c, kind: 'FULL' } });
+      const { data, notices } = await hop.gql.run<ConfirmData>(DOCS.confirm, {
+        input: { contractId: p.c, kind: 'FULL' },
+      });
       if (notices.length) return { end: alreadyDoneLine('deliver', hop.t, code) };
       // The buyer's confirmation is accepted at once (payment released); the seller's waits for the buyer.
       return { end: data.confirmDelivery.acceptedAt ? hop.t.fullByBuyer : hop.t.fullBySeller };

@@ -31,5 +31,8 @@ export const mainMenus: Record<string, Menu> = {
 export const mainActions: Record<string, Action> = {
   exit: { mutates: false, run: async ({ t }) => ({ end: t.bye }) },
   // Nothing to change in the domain: the earlier session's screens come back from the session table.
-  resume: { mutates: false, run: async (hop) => (hop.saved?.length ? { next: HOME, restore: hop.saved } : { next: HOME }) },
+  resume: {
+    mutates: false,
+    run: async (hop) => (hop.saved?.length ? { next: HOME, restore: hop.saved } : { next: HOME }),
+  },
 };

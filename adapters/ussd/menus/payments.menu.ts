@@ -9,7 +9,14 @@ import { money, PAGE_ITEMS } from './contracts.menu';
 interface PaymentsData {
   payments: {
     pageInfo: { hasNextPage: boolean };
-    nodes: Array<{ id: string; amount: string; currency: string; status: string; createdAt: string; contract: { code: string } }>;
+    nodes: Array<{
+      id: string;
+      amount: string;
+      currency: string;
+      status: string;
+      createdAt: string;
+      contract: { code: string };
+    }>;
   };
 }
 
@@ -34,7 +41,10 @@ export const paymentMenus: Record<string, Menu> = {
         items: nodes.map((x) => ({
           label: `${x.contract.code} ${money(x.currency, x.amount)} ${t.paymentShort[x.status] ?? x.status}`,
           // The details screen shows what this list already holds: it needs no query of its own.
-          next: { go: 'payment', p: { code: x.contract.code, amt: x.amount, cur: x.currency, st: x.status, at: x.createdAt } },
+          next: {
+            go: 'payment',
+            p: { code: x.contract.code, amt: x.amount, cur: x.currency, st: x.status, at: x.createdAt },
+          },
         })),
         moreBeyond: data.payments.pageInfo.hasNextPage,
         options: [back],
