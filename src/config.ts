@@ -98,6 +98,19 @@ const schema = z
     PAYOUT_ALERT_AFTER_MINUTES: z.coerce.number().positive().default(60),
     RECONCILE_EVERY_SECONDS: z.coerce.number().positive().default(300),
     SESSION_CLEANUP_EVERY_SECONDS: z.coerce.number().positive().default(60),
+    // Partner webhooks and idempotency (issue 13)
+    /** Encrypts webhook signing secrets at rest (AES-256-GCM). Generated per run in development; required in production. */
+    WEBHOOK_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Per delivery attempt: anything but a 2xx within this long is retried. */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** First retry delay; each further retry doubles it, up to an hour. */
+    WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(10_000),
+    /** An event is retried this long, then given up (and the contract's next event goes out). */
+    WEBHOOK_RETRY_HOURS: z.coerce.number().positive().default(24),
+    /** An endpoint failing without a success for this long is disabled and support is alerted. */
+    WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(24),
+    /** Idempotency keys are remembered at least this long. */
+    IDEMPOTENCY_KEY_HOURS: z.coerce.number().min(24).default(24),
   })
   .superRefine((env, ctx) => {
     if (env.PAYOUT_IN_DOUBT_SECONDS * 1000 < 2 * env.PROVIDER_TIMEOUT_MS)
@@ -115,6 +128,13 @@ const schema = z
         path: ['PAYMENT_PROVIDER'],
         message: 'must be mpesa in production (sandbox moves no money)',
       });
+    // A generated key changes at every restart, and no stored webhook secret could be read again.
+    if (!env.WEBHOOK_SECRET_KEY)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_SECRET_KEY'],
+        message: 'is required in production (at least 32 characters)',
+      });
     // A generated token changes at every restart, and Safaricom's callbacks for payments in flight would be refused.
     if (!env.MPESA_CALLBACK_TOKEN)
       ctx.addIssue({
@@ -125,8 +145,9 @@ const schema = z
   });
 
 type Env = z.infer<typeof schema>;
-export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER'> & {
+export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER' | 'WEBHOOK_SECRET_KEY'> & {
   ADMIN_API_KEY: string;
+  WEBHOOK_SECRET_KEY: string;
   /** true when ADMIN_API_KEY was generated for this run (development only). */
   adminKeyGenerated: boolean;
   PAYMENT_PROVIDER: 'mpesa' | 'sandbox';
@@ -152,6 +173,7 @@ export function loadConfig(
     adminKeyGenerated: !e.ADMIN_API_KEY,
     PAYMENT_PROVIDER: e.PAYMENT_PROVIDER ?? (mpesaReady ? 'mpesa' : 'sandbox'),
     MPESA_CALLBACK_TOKEN: e.MPESA_CALLBACK_TOKEN ?? randomBytes(18).toString('base64url'),
+    WEBHOOK_SECRET_KEY: e.WEBHOOK_SECRET_KEY ?? randomBytes(32).toString('base64url'),
   };
 }
 

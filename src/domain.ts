@@ -15,6 +15,10 @@ import { PayoutService } from './payment/payout.service';
 import { ProviderInbox } from './payment/provider-inbox.service';
 import { NotificationService } from './notification/notification.service';
 import { HousekeepingService } from './housekeeping/housekeeping.service';
+import { WebhookService } from './webhook/webhook.service';
+import { WebhookDeliveryService } from './webhook/webhook-delivery.service';
+import type { ResolveHost } from './webhook/webhook.http';
+import { HistoryService } from './audit/history.service';
 
 export interface DomainDeps {
   config: Config;
@@ -23,6 +27,8 @@ export interface DomainDeps {
   /** Where money moves (M-Pesa or the sandbox). Only the workers and the callback routes use it. */
   provider?: PaymentProvider;
   now?: () => Date;
+  /** Name resolution for webhook URLs (the system resolver unless a test points names elsewhere). */
+  resolveHost?: ResolveHost;
 }
 
 /**
@@ -52,6 +58,10 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
     inbox: new ProviderInbox(ctx, settlement, payouts),
     notifications: new NotificationService(ctx, profiles),
     housekeeping: new HousekeepingService(ctx, contracts, deliveries),
+    // Issue 13: partners' webhooks and contract history.
+    webhooks: new WebhookService(ctx),
+    webhookDeliveries: new WebhookDeliveryService(ctx),
+    history: new HistoryService(ctx),
   };
 }
 

@@ -11,6 +11,11 @@ import { AuthSession } from './auth/auth-session.entity';
 import { Profile } from './profile/profile.entity';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 import { ProviderCallback } from './payment/provider-callback.entity';
+import { WebhookEndpoint } from './webhook/webhook-endpoint.entity';
+import { WebhookEvent } from './webhook/webhook-event.entity';
+import { WebhookDelivery } from './webhook/webhook-delivery.entity';
+import { WebhookAttempt } from './webhook/webhook-attempt.entity';
+import { IdempotencyKey } from './idempotency/idempotency-key.entity';
 
 export const entities = [
   Contract,
@@ -25,4 +30,9 @@ export const entities = [
   Profile,
   OutboxMessage,
   ProviderCallback,
+  WebhookEndpoint,
+  WebhookEvent,
+  WebhookDelivery,
+  WebhookAttempt,
+  IdempotencyKey,
 ];

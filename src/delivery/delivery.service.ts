@@ -9,6 +9,7 @@ import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { enqueue, notify, QUEUES } from '../outbox/outbox';
+import { webhookEvent } from '../webhook/webhook.events';
 import type { PaymentService } from '../payment/payment.service';
 import { Delivery, DeliveryKind } from './delivery.entity';
 
@@ -62,6 +63,7 @@ export class DeliveryService {
           return alreadyDone(pending, `Delivery for ${contract.code} is already reported; waiting for the buyer`);
         const d = this.record(em, actor, contract, party.role, input);
         notify(em, 'delivery.reported', d.id);
+        webhookEvent(em, 'delivery.reported', contract);
         enqueue(em, {
           queue: QUEUES.payments,
           name: RELEASE_WINDOW_JOB,

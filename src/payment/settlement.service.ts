@@ -7,6 +7,7 @@ import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
+import { webhookEvent } from '../webhook/webhook.events';
 import { Payment, PaymentStatus } from './payment.entity';
 import type { PaymentService } from './payment.service';
 import type { ProviderEvent, ProviderOutcome } from './payment.provider';
@@ -67,6 +68,7 @@ export class SettlementService {
         to: 'LOCKED',
         details: { receipt: outcome.receipt },
       });
+      webhookEvent(em, 'payment.locked', contract, payment);
       if (contract.status === ContractStatus.CONFIRMED) {
         this.contracts.transition(em, actor, contract, ContractStatus.ACTIVE, { paymentId: payment.id });
         notify(em, 'contract.active', contract.id);
@@ -102,6 +104,7 @@ export class SettlementService {
         details: { receipt: outcome.receipt },
       });
       notify(em, to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', payment.id);
+      webhookEvent(em, to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', contract, payment);
       return 'applied';
     });
   }
@@ -130,6 +133,7 @@ export class SettlementService {
       to: 'FAILED',
       details: { reason },
     });
+    webhookEvent(em, 'payment.failed', payment.contract, payment);
   }
 
   private async lockPayment(em: ServiceContext['em'], paymentId: string) {

@@ -1,0 +1,44 @@
+import { Entity, Enum, Index, PrimaryKey, Property, OptionalProps, Unique } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+export enum DeliveryStatus {
+  PENDING = 'PENDING',
+  DELIVERED = 'DELIVERED',
+  /** Retried for WEBHOOK_RETRY_HOURS without a 2xx, or its endpoint was disabled. */
+  GAVE_UP = 'GAVE_UP',
+}
+
+/** One event on its way to one endpoint: its state across attempts. */
+@Entity({ tableName: 'webhook_deliveries' })
+@Unique({ properties: ['endpointId', 'eventSeq'] })
+@Index({ properties: ['endpointId', 'contractId', 'status'] })
+export class WebhookDelivery {
+  [OptionalProps]?: 'status' | 'attempts' | 'createdAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'uuid' })
+  endpointId!: string;
+
+  @Property({ type: 'bigint' })
+  eventSeq!: string;
+
+  @Property({ type: 'uuid' })
+  contractId!: string;
+
+  @Enum({ items: () => DeliveryStatus, default: DeliveryStatus.PENDING })
+  status: DeliveryStatus = DeliveryStatus.PENDING;
+
+  @Property({ type: 'integer', default: 0 })
+  attempts: number = 0;
+
+  @Property({ type: 'datetime', nullable: true })
+  nextAttemptAt?: Date | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  finishedAt?: Date | null = null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+}
