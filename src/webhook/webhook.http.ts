@@ -72,37 +72,33 @@ export interface SendResult {
  * resolves, refuses private ranges and returns only what it accepted (no second resolution an attacker could flip).
  * Redirects are not followed (a 3xx is a failure like any non-2xx); at most MAX_RESPONSE_BYTES are read.
  */
-export function postWebhook(
+export async function postWebhook(
   target: string,
   headers: Record<string, string>,
   body: string,
   policy: WebhookHttpPolicy,
 ): Promise<SendResult> {
   const started = Date.now();
+  let url: URL;
+  try {
+    url = new URL(target);
+    if (url.protocol !== 'https:' && (policy.strict || url.protocol !== 'http:')) throw new Error('url must use https');
+    const host = hostOf(url);
+    if (policy.strict && isIP(host) && !isPublicAddress(host)) throw new Error(`${host} is a private or local address`);
+  } catch (err) {
+    return { ok: false, statusCode: null, body: null, error: (err as Error).message, durationMs: 0 };
+  }
   return new Promise<SendResult>((resolve) => {
     let done = false;
-    let req: http.ClientRequest | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    // Called only from callbacks, after timer and req below exist.
     const finish = (r: Omit<SendResult, 'durationMs' | 'ok'>) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       const ok = r.error === null && r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300;
       resolve({ ...r, ok, durationMs: Date.now() - started });
-      req?.destroy();
+      req.destroy();
     };
-    let url: URL;
-    try {
-      url = new URL(target);
-      if (url.protocol !== 'https:' && (policy.strict || url.protocol !== 'http:'))
-        throw new Error('url must use https');
-      const host = hostOf(url);
-      if (policy.strict && isIP(host) && !isPublicAddress(host))
-        throw new Error(`${host} is a private or local address`);
-    } catch (err) {
-      finish({ statusCode: null, body: null, error: (err as Error).message });
-      return;
-    }
     const lookup: LookupFunction = (hostname, options, callback) => {
       const checked = policy.strict ? resolvePublic(hostname, policy.resolve) : policy.resolve(hostname);
       checked.then(
@@ -115,12 +111,12 @@ export function postWebhook(
         (err: Error) => callback(err, '', 4),
       );
     };
-    timer = setTimeout(
+    const timer = setTimeout(
       () => finish({ statusCode: null, body: null, error: `no answer within ${policy.timeoutMs} ms` }),
       policy.timeoutMs,
     );
     const request = url.protocol === 'https:' ? https.request : http.request;
-    req = request(url, {
+    const req = request(url, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       lookup,
