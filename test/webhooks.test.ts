@@ -8,6 +8,7 @@ import { phoneActor } from '../src/auth/actor';
 import { OutboxMessage } from '../src/outbox/outbox-message.entity';
 import { WebhookEndpoint } from '../src/webhook/webhook-endpoint.entity';
 import { WebhookEvent } from '../src/webhook/webhook-event.entity';
+import { DeliveryStatus, WebhookDelivery } from '../src/webhook/webhook-delivery.entity';
 import { verifySignature } from '../src/webhook/webhook.signature';
 import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 
@@ -166,6 +167,30 @@ test('endpoints: secret shown only at creation and rotation, stored encrypted, e
     const gone = await app.gql(`mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }`, { id: e.id }, key);
     expect(gone.body.data.deleteWebhookEndpoint).toBe(true);
     expect((await app.gql(`{ webhookEndpoints { id } }`, {}, key)).body.data.webhookEndpoints).toEqual([]);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("an event refused for the whole retry window is given up, and the contract's next event then goes out", async () => {
+  const receiver = await startReceiver((_n, r) => (r.body.type === 'contract.created' ? 500 : 200));
+  try {
+    const key = (await domainOf(app).auth.createPartner('Picky Partner')).apiKey;
+    const e = await register(key, receiver.url);
+    const c = await createContract(app, {}, key);
+    await app.gql('mutation($id: ID!) { cancelContract(contractId: $id) { status } }', { id: c.id }, key);
+    await wait(() => receiver.received.length >= 2); // retrying contract.created; contract.cancelled waits behind it
+    expect(receiver.received.every((r) => r.body.type === 'contract.created')).toBe(true);
+    // Its first attempt was a day ago: the next failure ends the retries.
+    await app.running.orm.em
+      .fork()
+      .nativeUpdate(WebhookDelivery, { endpointId: e.id }, { createdAt: new Date(Date.now() - 25 * 3_600_000) });
+    await wait(() => receiver.received.some((r) => r.body.type === 'contract.cancelled'));
+    const delivery = await app.running.orm.em
+      .fork()
+      .findOneOrFail(WebhookDelivery, { endpointId: e.id, status: DeliveryStatus.GAVE_UP });
+    expect(delivery.attempts).toBeGreaterThanOrEqual(2);
+    expect(receiver.received.at(-1)!.body.type).toBe('contract.cancelled');
   } finally {
     await receiver.close();
   }

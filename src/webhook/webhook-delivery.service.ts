@@ -175,9 +175,9 @@ export class WebhookDeliveryService {
       result = await postWebhook(
         endpoint.url,
         {
-          'user-agent': 'VoicePact-Webhooks/1',
-          'voicepact-event-id': event.id,
-          'voicepact-signature': signatureHeader(secret, body, this.ctx.now()),
+          'User-Agent': 'VoicePact-Webhooks/1',
+          'VoicePact-Event-Id': event.id,
+          'VoicePact-Signature': signatureHeader(secret, body, this.ctx.now()),
         },
         body,
         httpPolicy(this.ctx),
