@@ -7,6 +7,9 @@ import { startReceiver } from './support/webhook-receiver';
 import type { Actor } from '../src/auth/actor';
 import { Contract } from '../src/contract/contract.entity';
 import { createDomain } from '../src/domain';
+import { ContractService } from '../src/contract/contract.service';
+import { IdempotencyKey } from '../src/idempotency/idempotency-key.entity';
+import { idempotent } from '../src/idempotency/idempotency.service';
 import { WebhookAttempt } from '../src/webhook/webhook-attempt.entity';
 import { WebhookEvent } from '../src/webhook/webhook-event.entity';
 import { isPublicAddress } from '../src/webhook/webhook.http';
@@ -88,7 +91,8 @@ describe('SSRF safety in production', () => {
       dns = { 'rebind.partner.example': ['127.0.0.1'] }; // DNS rebinding after registration
       const c = await domainOf(app).contracts.create(partnerA, { ...contractInput(), deliveryDeadline: null } as never);
       const event = await app.running.orm.em.fork().findOneOrFail(WebhookEvent, { contractId: c.id });
-      await production().webhookDeliveries.fanOut(event.id);
+      expect(await production().webhookDeliveries.fanOut(event.id)).toBe(1);
+      await production().webhookDeliveries.pump(endpoint.id, c.id); // what the pump job runs
       const [attempt] = await app.running.orm.em.fork().find(WebhookAttempt, { endpointId: endpoint.id });
       expect(attempt).toMatchObject({ eventId: event.id, succeeded: false, statusCode: null });
       expect(attempt!.error).toMatch(/127\.0\.0\.1, a private or local address/);
@@ -145,6 +149,29 @@ describe('idempotency', () => {
     // A request that failed is not remembered: fixed, the same key goes through.
     expect(errorCode((await create(keyA, 'order-1003', { totalAmount: '-1' })).body)).toBe('BAD_USER_INPUT');
     expect((await create(keyA, 'order-1003')).body.data.createContract.id).toBeDefined();
+  });
+
+  test('the key and what it created commit together: a failure after creating leaves neither', async () => {
+    const before = await count();
+    const ctx = { ...app.running.domainDeps, em: app.running.orm.em.fork(), now: () => new Date() };
+    const attempt = idempotent(
+      ctx,
+      partnerA,
+      'createContract',
+      'order-crash',
+      { n: 1 },
+      (em) =>
+        new ContractService({ ...ctx, em }).create(partnerA, { ...contractInput(), deliveryDeadline: null } as never),
+      () => {
+        throw new Error('crashed after creating');
+      },
+      async () => {
+        throw new Error('not a replay');
+      },
+    );
+    await expect(attempt).rejects.toThrow('crashed after creating');
+    expect(await count()).toBe(before);
+    expect(await app.running.orm.em.fork().count(IdempotencyKey, { key: 'order-crash' })).toBe(0);
   });
 
   test('fundEscrow: the same key returns the first payment; the same key for another contract is a CONFLICT', async () => {

@@ -11,8 +11,8 @@ interface WebhookJobData {
 }
 
 /**
- * The webhooks queue: `event` (a new event: each listening endpoint's stream moves on), `retry` (a failed head is
- * due again), `redeliver` (one more send on request). A partner's failing server is not a job failure: attempts
+ * The webhooks queue: `event` (a new event: a `pump` for each endpoint that hears it), `pump` (an endpoint's stream
+ * of one contract moves on; a retry is a delayed pump), `redeliver` (one more send on request). A partner's failing server is not a job failure: attempts
  * and back-off are recorded by the delivery service. A job throws only when our side fails (the database), and
  * BullMQ retries it then.
  */
@@ -23,7 +23,7 @@ export function webhookProcessor(unitOfWork: () => Domain, logger: Logger) {
     switch (job.name) {
       case WEBHOOK_JOBS.event:
         return `endpoints: ${await deliveries.fanOut(need(d.eventId))}`;
-      case WEBHOOK_JOBS.retry:
+      case WEBHOOK_JOBS.pump:
         await deliveries.pump(need(d.endpointId), need(d.contractId), d.deliveryId);
         return 'pumped';
       case WEBHOOK_JOBS.redeliver:

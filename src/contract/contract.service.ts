@@ -43,7 +43,7 @@ export class ContractService {
         'createContract',
         idempotencyKey,
         data,
-        () => this.create(actor, data),
+        (em) => new ContractService({ ...this.ctx, em }).create(actor, data),
         (c) => c.id,
         (id) => this.get(actor, id),
       );

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { actorLabel, type Actor } from '../auth/actor';
 import { badInput, DomainError } from '../common/errors';
 import type { ServiceContext } from '../domain';
@@ -18,7 +19,7 @@ export async function idempotent<T>(
   operation: IdempotentOperation,
   key: string,
   input: unknown,
-  run: () => Promise<T>,
+  run: (em: EntityManager) => Promise<T>,
   idOf: (result: T) => string,
   replay: (id: string) => Promise<T>,
 ): Promise<T> {
@@ -45,7 +46,8 @@ export async function idempotent<T>(
       if (!first.resultId) throw new DomainError('CONFLICT', `A request with idempotencyKey ${trimmed} is in progress`);
       return replay(first.resultId);
     }
-    const result = await run(); // joins this transaction (MikroORM nests em.transactional as a savepoint)
+    // Services built over `em` nest their own transactions in this one (a savepoint): one commit for both.
+    const result = await run(em);
     await em.nativeUpdate(IdempotencyKey, { id: inserted.id }, { resultId: idOf(result) });
     return result;
   });

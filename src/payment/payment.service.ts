@@ -39,7 +39,7 @@ export class PaymentService {
         'fundEscrow',
         idempotencyKey,
         { contractId: (ref ?? '').trim().toLowerCase() },
-        () => this.fundEscrow(actor, ref),
+        (em) => new PaymentService({ ...this.ctx, em }, this.contracts).fundEscrow(actor, ref),
         (outcome) => outcome.value.id,
         async (id) => changed(await this.ctx.em.findOneOrFail(Payment, { id, contract: contractScope(actor) })),
       );

@@ -1,6 +1,7 @@
 import { raw, type EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceContext } from '../domain';
 import { enqueue, notify, QUEUES } from '../outbox/outbox';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { SecretBox } from './secret-box';
 import { WebhookAttempt } from './webhook-attempt.entity';
 import { DeliveryStatus, WebhookDelivery } from './webhook-delivery.entity';
@@ -25,7 +26,10 @@ type Step = 'next' | 'stop';
 export class WebhookDeliveryService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** The 'event' job: a new event moves on the stream of each endpoint of its partner that hears it. */
+  /**
+   * The 'event' job: a new event moves on the stream of each endpoint of its partner that hears it, each in a job
+   * of its own (written to the outbox): a slow endpoint delays no other, and a job holds one connection at most.
+   */
   async fanOut(eventId: string): Promise<number> {
     const em = this.ctx.em.fork();
     const event = await em.findOne(WebhookEvent, { id: eventId });
@@ -37,7 +41,22 @@ export class WebhookDeliveryService {
         createdAt: { $lte: event.createdAt },
       })
     ).filter((e) => !e.events.length || e.events.includes(event.type));
-    await Promise.all(endpoints.map((e) => this.pump(e.id, event.contractId)));
+    const jobId = (e: WebhookEndpoint) => `webhook-pump-${event.id}-${e.id}`;
+    // A retried job (our side failed after the commit) does not write its pumps twice.
+    const written = new Set(
+      (await em.find(OutboxMessage, { jobId: { $in: endpoints.map(jobId) } }, { fields: ['jobId'] })).map(
+        (m) => m.jobId,
+      ),
+    );
+    await em.transactional(async (tx) => {
+      for (const e of endpoints.filter((x) => !written.has(jobId(x))))
+        enqueue(tx, {
+          queue: QUEUES.webhooks,
+          name: WEBHOOK_JOBS.pump,
+          jobId: jobId(e),
+          data: { endpointId: e.id, contractId: event.contractId },
+        });
+    });
     return endpoints.length;
   }
 
@@ -102,7 +121,7 @@ export class WebhookDeliveryService {
       delivery.nextAttemptAt = new Date(at.getTime() + delayMs);
       enqueue(em, {
         queue: QUEUES.webhooks,
-        name: WEBHOOK_JOBS.retry,
+        name: WEBHOOK_JOBS.pump,
         jobId: `webhook-retry-${delivery.id}-${delivery.attempts}`,
         data: { endpointId, contractId, deliveryId: delivery.id },
         delayMs,

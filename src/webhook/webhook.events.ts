@@ -35,7 +35,7 @@ export const STATUS_EVENT: Record<ContractStatus, WebhookEventType | null> = {
 };
 
 /** Job names on the webhooks queue. */
-export const WEBHOOK_JOBS = { event: 'event', retry: 'retry', redeliver: 'redeliver' } as const;
+export const WEBHOOK_JOBS = { event: 'event', pump: 'pump', redeliver: 'redeliver' } as const;
 
 const PARTNER = /^partner:([0-9a-f-]{36})$/i;
 
