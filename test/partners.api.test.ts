@@ -104,6 +104,27 @@ describe('SSRF safety in production', () => {
   });
 });
 
+test('outside production a name goes through the same lookup to the address it resolved to', async () => {
+  const receiver = await startReceiver();
+  try {
+    const dev = () =>
+      createDomain(app.running.orm.em.fork(), {
+        ...app.running.domainDeps,
+        resolveHost: async (host) => (host === 'receiver.partner.test' ? [{ address: '127.0.0.1', family: 4 }] : []),
+      });
+    const url = `http://receiver.partner.test:${new URL(receiver.url).port}/hooks`;
+    const { endpoint, secret } = await dev().webhooks.create(partnerA, { url });
+    const c = await dev().contracts.create(partnerA, { ...contractInput(), deliveryDeadline: null } as never);
+    await dev().webhookDeliveries.pump(endpoint.id, c.id);
+    expect(receiver.received.map((r) => r.body.type)).toEqual(['contract.created']);
+    expect(receiver.received[0]!.headers.host).toBe(`receiver.partner.test:${new URL(receiver.url).port}`);
+    expect(secret).toMatch(/^whsec_/);
+    await dev().webhooks.delete(partnerA, endpoint.id);
+  } finally {
+    await receiver.close();
+  }
+});
+
 describe('idempotency', () => {
   const create = (key: string, idempotencyKey: string, overrides: Record<string, unknown> = {}) =>
     app.gql(
