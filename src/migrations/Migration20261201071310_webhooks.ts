@@ -1,6 +1,10 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261201071310 extends Migration {
+/**
+ * Partners (issue 13): webhook endpoints (secrets encrypted), the events written with each change, their deliveries
+ * per endpoint and every attempt; idempotency keys of createContract and fundEscrow.
+ */
+export class Migration20261201071310_webhooks extends Migration {
   override async up(): Promise<void> {
     this.addSql(
       `create table "idempotency_keys" ("id" bigserial primary key, "caller" varchar(64) not null, "operation" varchar(40) not null, "key" varchar(100) not null, "input_hash" varchar(64) not null, "result_id" uuid null, "created_at" timestamptz not null);`,
