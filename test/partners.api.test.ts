@@ -125,6 +125,30 @@ test('outside production a name goes through the same lookup to the address it r
   }
 });
 
+test('a redirect is not followed, and at most 4 KB of an answer is read', async () => {
+  const elsewhere = await startReceiver();
+  const redirecting = await startReceiver(() => 307, { headers: { location: elsewhere.url } });
+  const talkative = await startReceiver(() => 200, { body: 'x'.repeat(1_000_000) });
+  try {
+    const attemptsAt = async (url: string) => {
+      const { endpoint } = await domainOf(app).webhooks.create(partnerA, { url });
+      const c = await domainOf(app).contracts.create(partnerA, { ...contractInput(), deliveryDeadline: null } as never);
+      await domainOf(app).webhookDeliveries.pump(endpoint.id, c.id);
+      const rows = await app.running.orm.em.fork().find(WebhookAttempt, { endpointId: endpoint.id });
+      await domainOf(app).webhooks.delete(partnerA, endpoint.id);
+      return rows;
+    };
+    const [redirected] = await attemptsAt(redirecting.url);
+    expect(redirected).toMatchObject({ succeeded: false, statusCode: 307 });
+    expect(elsewhere.received).toEqual([]);
+    const [long] = await attemptsAt(talkative.url);
+    expect(long).toMatchObject({ succeeded: true, statusCode: 200 });
+    expect(long!.responseBody!.length).toBe(4096);
+  } finally {
+    await Promise.all([elsewhere.close(), redirecting.close(), talkative.close()]);
+  }
+});
+
 describe('idempotency', () => {
   const create = (key: string, idempotencyKey: string, overrides: Record<string, unknown> = {}) =>
     app.gql(

@@ -8,7 +8,10 @@ export interface Received {
 }
 
 /** A partner's server on loopback: records every POST and answers with what `answer` decides (200 by default). */
-export async function startReceiver(answer: (n: number, r: Received) => number = () => 200) {
+export async function startReceiver(
+  answer: (n: number, r: Received) => number = () => 200,
+  extra: { body?: string; headers?: Record<string, string> } = {},
+) {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -18,7 +21,8 @@ export async function startReceiver(answer: (n: number, r: Received) => number =
       const r: Received = { headers: req.headers, raw, body: JSON.parse(raw) };
       received.push(r);
       res.statusCode = answer(received.length, r);
-      res.end(res.statusCode === 200 ? 'ok' : 'try again');
+      for (const [k, v] of Object.entries(extra.headers ?? {})) res.setHeader(k, v);
+      res.end(extra.body ?? (res.statusCode === 200 ? 'ok' : 'try again'));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
