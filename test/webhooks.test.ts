@@ -6,6 +6,7 @@ import { FAST, paymentOf, statusOf } from './support/money-flow';
 import { startReceiver } from './support/webhook-receiver';
 import { phoneActor } from '../src/auth/actor';
 import { OutboxMessage } from '../src/outbox/outbox-message.entity';
+import { Contract } from '../src/contract/contract.entity';
 import { WebhookEndpoint } from '../src/webhook/webhook-endpoint.entity';
 import { WebhookEvent } from '../src/webhook/webhook-event.entity';
 import { DeliveryStatus, WebhookDelivery } from '../src/webhook/webhook-delivery.entity';
@@ -127,6 +128,51 @@ test("a partner's receiver hears every step of its contract, signed, in order, t
   } finally {
     await receiverA.close();
     await receiverB.close();
+  }
+});
+
+test('a dispute refunded to the buyer and an expired contract are heard too', async () => {
+  const receiver = await startReceiver();
+  try {
+    const key = (await domainOf(app).auth.createPartner('Dispute Partner')).apiKey;
+    await register(key, receiver.url);
+    const c = await createContract(app, { totalAmount: '2500' }, key);
+    for (const phone of [BUYER, SELLER]) await domainOf(app).contracts.accept(phoneActor(phone), c.id);
+    await app.gql('mutation($id: ID!) { fundEscrow(contractId: $id) { id } }', { id: c.id }, key);
+    await wait(async () => (await statusOf(app, c.id)) === 'ACTIVE');
+    const { value: dispute } = await domainOf(app).disputes.report(phoneActor(BUYER), {
+      contractId: c.id,
+      reason: 'NOT_DELIVERED' as never,
+    });
+    await domainOf(app).disputes.resolve(
+      { kind: 'admin' },
+      { disputeId: dispute.id, outcome: 'REFUND_TO_BUYER' as never },
+    );
+    await wait(async () => (await paymentOf(app, c.id)).status === 'REFUNDED');
+    const lapsing = await createContract(app, { deliveryDeadline: null }, key);
+    await app.running.orm.em
+      .fork()
+      .nativeUpdate(Contract, { id: lapsing.id }, { deliveryDeadline: new Date(Date.now() - 60_000) });
+    await domainOf(app).housekeeping.expireContracts();
+
+    const ofContract = (id: string) =>
+      receiver.received.filter((r) => r.body.data.contract.id === id).map((r) => r.body.type);
+    await wait(
+      () => ofContract(c.id).includes('payment.refunded') && ofContract(lapsing.id).includes('contract.expired'),
+    );
+    expect(ofContract(c.id)).toEqual([
+      'contract.created',
+      'contract.confirmed',
+      'payment.locked',
+      'contract.active',
+      'contract.disputed',
+      'contract.cancelled',
+      'dispute.resolved',
+      'payment.refunded',
+    ]);
+    expect(ofContract(lapsing.id)).toEqual(['contract.created', 'contract.expired']);
+  } finally {
+    await receiver.close();
   }
 });
 
