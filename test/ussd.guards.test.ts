@@ -6,7 +6,7 @@ import { HopRunner } from '../adapters/ussd/ussd.hop';
 import { PhoneRateLimiter } from '../adapters/ussd/ussd.limiter';
 import { createUssdMetrics } from '../adapters/ussd/ussd.metrics';
 import { createEngine } from '../adapters/ussd/menus';
-import { allowList, isAllowed } from '../adapters/ussd/ussd.request';
+import { allowList, isAllowed } from '../adapters/http/allow-list';
 import { startTestApp, type TestApp } from './support/app';
 import { contractState, newPhone, pendingContract } from './support/ussd-fixtures';
 import { newSessionId, postEvent, postUssd, SERVICE_CODE, ussd } from './support/ussd-tester';
@@ -99,9 +99,9 @@ describe('who may call', () => {
   });
 
   test('a bad USSD_ALLOWED_IPS entry is refused with its name (createApp throws, so start-up stops)', () => {
-    expect(() => allowList(['10.0.0.0/8', 'not-an-ip'])).toThrow(/USSD_ALLOWED_IPS: "not-an-ip"/);
-    expect(() => allowList(['10.0.0.0/99'])).toThrow();
-    const list = allowList(['196.201.214.0/24', '2c0f:fe38::/32', '127.0.0.1']);
+    expect(() => allowList('USSD_ALLOWED_IPS', ['10.0.0.0/8', 'not-an-ip'])).toThrow(/USSD_ALLOWED_IPS: "not-an-ip"/);
+    expect(() => allowList('USSD_ALLOWED_IPS', ['10.0.0.0/99'])).toThrow();
+    const list = allowList('USSD_ALLOWED_IPS', ['196.201.214.0/24', '2c0f:fe38::/32', '127.0.0.1']);
     expect(
       ['196.201.214.200', '::ffff:196.201.214.9', '2c0f:fe38:2::1', '127.0.0.1'].map((ip) => isAllowed(list, ip)),
     ).toEqual([true, true, true, true]);
