@@ -1,10 +1,10 @@
-import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import { systemActor } from '../auth/actor';
-import { Contract } from '../contract/contract.entity';
 import type { ServiceContext } from '../domain';
 import { alertOnce } from '../outbox/alerts';
 import { Payment, PaymentStatus } from './payment.entity';
+import { lockContractThenPayment } from './payment.lock';
 import { ProviderRejectedError, requireProvider, type PaymentProvider } from './payment.provider';
 import type { SettlementService } from './settlement.service';
 
@@ -139,17 +139,13 @@ export class PayoutService {
     return this.ctx.now().getTime() - at.getTime();
   }
 
-  /** Same lock order as SettlementService (contract, then payment), so the two never deadlock. */
   private async withPaymentLock<T>(
     paymentId: string,
     fn: (em: EntityManager, p: Payment | null) => T | Promise<T>,
   ): Promise<T> {
     return this.ctx.em.fork().transactional(async (em) => {
-      const ref = await em.findOne(Payment, paymentId, { fields: ['contract'] });
-      if (!ref) return fn(em, null);
-      await em.findOneOrFail(Contract, ref.contract.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const p = await em.findOneOrFail(Payment, paymentId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-      return fn(em, p);
+      const locked = await lockContractThenPayment(em, paymentId);
+      return fn(em, locked?.payment ?? null);
     });
   }
 }

@@ -1,13 +1,12 @@
-import { LockMode } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import { systemActor } from '../auth/actor';
 import { Decimal } from '../common/money';
-import { Contract } from '../contract/contract.entity';
 import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
 import { Payment, PaymentStatus } from './payment.entity';
+import { lockContractThenPaymentOrFail } from './payment.lock';
 import type { PaymentService } from './payment.service';
 import type { ProviderEvent, ProviderOutcome } from './payment.provider';
 
@@ -43,7 +42,7 @@ export class SettlementService {
   async settleDeposit(paymentId: string, outcome: ProviderOutcome): Promise<EventResult> {
     if (outcome.state === 'PENDING' || outcome.state === 'UNKNOWN') return 'duplicate';
     return this.ctx.em.transactional(async (em) => {
-      const { payment, contract } = await this.lockPayment(em, paymentId);
+      const { payment, contract } = await lockContractThenPaymentOrFail(em, paymentId);
       if (payment.status !== PaymentStatus.PENDING) return 'duplicate';
       if (outcome.state === 'FAILED') {
         this.fail(em, payment, outcome.reason);
@@ -81,7 +80,7 @@ export class SettlementService {
   async settlePayout(paymentId: string, outcome: ProviderOutcome): Promise<EventResult> {
     if (outcome.state === 'PENDING' || outcome.state === 'UNKNOWN') return 'duplicate';
     return this.ctx.em.transactional(async (em) => {
-      const { payment, contract } = await this.lockPayment(em, paymentId);
+      const { payment, contract } = await lockContractThenPaymentOrFail(em, paymentId);
       if (payment.status !== PaymentStatus.LOCKED || !payment.payoutKind) return 'duplicate';
       if (outcome.state === 'FAILED') {
         this.fail(em, payment, outcome.reason);
@@ -109,7 +108,7 @@ export class SettlementService {
   /** A final failure (retries exhausted, or the provider refused): recorded once, with the reason. */
   async markFailed(paymentId: string, reason: string, expected: PaymentStatus): Promise<EventResult> {
     return this.ctx.em.transactional(async (em) => {
-      const { payment } = await this.lockPayment(em, paymentId);
+      const { payment } = await lockContractThenPaymentOrFail(em, paymentId);
       if (payment.status !== expected) return 'duplicate';
       this.fail(em, payment, reason);
       notify(em, expected === PaymentStatus.PENDING ? 'deposit.failed' : 'payment.failed', payment.id);
@@ -130,12 +129,5 @@ export class SettlementService {
       to: 'FAILED',
       details: { reason },
     });
-  }
-
-  private async lockPayment(em: ServiceContext['em'], paymentId: string) {
-    const { contract: ref } = await em.findOneOrFail(Payment, paymentId, { fields: ['contract'] });
-    const contract = await em.findOneOrFail(Contract, ref.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    const payment = await em.findOneOrFail(Payment, paymentId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    return { payment, contract };
   }
 }
