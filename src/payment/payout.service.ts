@@ -68,7 +68,7 @@ export class PayoutService {
       if (!p || p.status !== PaymentStatus.LOCKED || p.payoutProviderRef || !p.payoutRequestedAt) return false;
       if (this.ageOf(p.payoutRequestedAt) < this.inDoubtMs) return false;
       p.payoutRequestedAt = null;
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: p.contract.id,
         subject: 'payment',
         subjectId: p.id,
@@ -82,7 +82,7 @@ export class PayoutService {
   /** Support hears (once per payment) of a payout that is still unresolved; the payment stays LOCKED. */
   async alertStuck(paymentId: string, why: string): Promise<void> {
     this.ctx.logger.error({ paymentId, why }, 'payout unresolved: support alerted');
-    await alertOnce(this.ctx.em.fork(), 'payment.stuck', paymentId, { why: why.slice(0, 120) });
+    await alertOnce(this.ctx.em.fork(), this.ctx.now(), 'payment.stuck', paymentId, { why: why.slice(0, 120) });
   }
 
   private async askProvider(paymentId: string): Promise<PayoutStep> {
@@ -126,7 +126,7 @@ export class PayoutService {
 
   private markSending(em: EntityManager, p: Payment): void {
     p.payoutRequestedAt = this.ctx.now();
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: p.contract.id,
       subject: 'payment',
       subjectId: p.id,

@@ -46,18 +46,18 @@ export class SettlementService {
       if (payment.status !== PaymentStatus.PENDING) return 'duplicate';
       if (outcome.state === 'FAILED') {
         this.fail(em, payment, outcome.reason);
-        notify(em, 'deposit.failed', payment.id);
+        notify(em, this.ctx.now(), 'deposit.failed', payment.id);
         return 'applied';
       }
       if (outcome.amount && !new Decimal(outcome.amount).eq(payment.amount)) {
         this.fail(em, payment, `Deposit of ${outcome.amount} does not match ${payment.amount}; support will reconcile`);
-        notify(em, 'payment.failed', payment.id);
+        notify(em, this.ctx.now(), 'payment.failed', payment.id);
         return 'applied';
       }
       payment.status = PaymentStatus.LOCKED;
       payment.depositReceipt = outcome.receipt;
       payment.lockedAt = this.ctx.now();
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'payment',
         subjectId: payment.id,
@@ -68,7 +68,7 @@ export class SettlementService {
       });
       if (contract.status === ContractStatus.CONFIRMED) {
         this.contracts.transition(em, actor, contract, ContractStatus.ACTIVE, { paymentId: payment.id });
-        notify(em, 'contract.active', contract.id);
+        notify(em, this.ctx.now(), 'contract.active', contract.id);
       } else {
         // The deal ended while the buyer was paying: the money goes back.
         await this.payments.requestPayout(em, actor, contract, 'REFUND');
@@ -84,14 +84,14 @@ export class SettlementService {
       if (payment.status !== PaymentStatus.LOCKED || !payment.payoutKind) return 'duplicate';
       if (outcome.state === 'FAILED') {
         this.fail(em, payment, outcome.reason);
-        notify(em, 'payment.failed', payment.id);
+        notify(em, this.ctx.now(), 'payment.failed', payment.id);
         return 'applied';
       }
       const to = payment.payoutKind === 'RELEASE' ? PaymentStatus.RELEASED : PaymentStatus.REFUNDED;
       payment.status = to;
       payment.payoutReceipt = outcome.receipt;
       payment.settledAt = this.ctx.now();
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'payment',
         subjectId: payment.id,
@@ -100,7 +100,7 @@ export class SettlementService {
         to,
         details: { receipt: outcome.receipt },
       });
-      notify(em, to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', payment.id);
+      notify(em, this.ctx.now(), to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', payment.id);
       return 'applied';
     });
   }
@@ -111,7 +111,7 @@ export class SettlementService {
       const { payment } = await lockContractThenPaymentOrFail(em, paymentId);
       if (payment.status !== expected) return 'duplicate';
       this.fail(em, payment, reason);
-      notify(em, expected === PaymentStatus.PENDING ? 'deposit.failed' : 'payment.failed', payment.id);
+      notify(em, this.ctx.now(), expected === PaymentStatus.PENDING ? 'deposit.failed' : 'payment.failed', payment.id);
       return 'applied';
     });
   }
@@ -120,7 +120,7 @@ export class SettlementService {
     const from = payment.status;
     payment.status = PaymentStatus.FAILED;
     payment.failureReason = reason.slice(0, 280);
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: payment.contract.id,
       subject: 'payment',
       subjectId: payment.id,
