@@ -1,13 +1,11 @@
-import { Entity, PrimaryKey, Property, OptionalProps, Unique } from '@mikro-orm/core';
+import { Entity, Property, OptionalProps, Unique } from '@mikro-orm/core';
+import { LogEntity } from '../common/base.entity';
 
 /** A request a caller may retry: the first result is remembered under (caller, operation, key). */
 @Entity({ tableName: 'idempotency_keys' })
 @Unique({ properties: ['caller', 'operation', 'key'] })
-export class IdempotencyKey {
+export class IdempotencyKey extends LogEntity {
   [OptionalProps]?: 'createdAt' | 'resultId';
-
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
-  id!: string;
 
   /** The actor's label ('partner:<id>', 'admin', a phone). */
   @Property({ type: 'string', length: 64 })
@@ -25,7 +23,4 @@ export class IdempotencyKey {
 
   @Property({ type: 'uuid', nullable: true })
   resultId?: string | null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

@@ -1,14 +1,11 @@
-import { Entity, Index, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Index, Property, OptionalProps } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 
 /** One POST to an endpoint and its answer, as the partner sees it in webhookDeliveries. */
 @Entity({ tableName: 'webhook_attempts' })
 @Index({ properties: ['endpointId', 'createdAt', 'id'] })
-export class WebhookAttempt {
+export class WebhookAttempt extends BaseEntity {
   [OptionalProps]?: 'createdAt' | 'redelivery';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @Property({ type: 'uuid' })
   endpointId!: string;
@@ -43,7 +40,4 @@ export class WebhookAttempt {
   /** Sent by redeliverWebhookEvent, outside the retry schedule. */
   @Property({ type: 'boolean', default: false })
   redelivery: boolean = false;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

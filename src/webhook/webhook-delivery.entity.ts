@@ -1,5 +1,5 @@
-import { Entity, Enum, Index, PrimaryKey, Property, OptionalProps, Unique } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Index, Property, OptionalProps, Unique } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 
 export enum DeliveryStatus {
   PENDING = 'PENDING',
@@ -12,11 +12,8 @@ export enum DeliveryStatus {
 @Entity({ tableName: 'webhook_deliveries' })
 @Unique({ properties: ['endpointId', 'eventSeq'] })
 @Index({ properties: ['endpointId', 'contractId', 'status'] })
-export class WebhookDelivery {
+export class WebhookDelivery extends BaseEntity {
   [OptionalProps]?: 'status' | 'attempts' | 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @Property({ type: 'uuid' })
   endpointId!: string;
@@ -38,7 +35,4 @@ export class WebhookDelivery {
 
   @Property({ type: 'datetime', nullable: true })
   finishedAt?: Date | null = null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

@@ -50,7 +50,7 @@ export class WebhookDeliveryService {
     );
     await em.transactional(async (tx) => {
       for (const e of endpoints.filter((x) => !written.has(jobId(x))))
-        enqueue(tx, {
+        enqueue(tx, this.ctx.now(), {
           queue: QUEUES.webhooks,
           name: WEBHOOK_JOBS.pump,
           jobId: jobId(e),
@@ -119,7 +119,7 @@ export class WebhookDeliveryService {
       }
       const delayMs = Math.min(this.ctx.config.WEBHOOK_BACKOFF_MS * 2 ** (delivery.attempts - 1), MAX_BACKOFF_MS);
       delivery.nextAttemptAt = new Date(at.getTime() + delayMs);
-      enqueue(em, {
+      enqueue(em, at, {
         queue: QUEUES.webhooks,
         name: WEBHOOK_JOBS.pump,
         jobId: `webhook-retry-${delivery.id}-${delivery.attempts}`,
@@ -227,7 +227,7 @@ export class WebhookDeliveryService {
       { endpointId: endpoint.id, status: DeliveryStatus.PENDING },
       { status: DeliveryStatus.GAVE_UP, finishedAt: this.ctx.now(), nextAttemptAt: null },
     );
-    notify(em, 'webhook.disabled', endpoint.id, { partnerId: endpoint.partnerId });
+    notify(em, this.ctx.now(), 'webhook.disabled', endpoint.id, { partnerId: endpoint.partnerId });
     this.ctx.logger.warn({ endpointId: endpoint.id, partnerId: endpoint.partnerId }, 'webhook endpoint disabled');
   }
 }

@@ -1,13 +1,10 @@
-import { Entity, Index, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Index, Property, OptionalProps } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 
 /** Where a partner hears of its contracts. The signing secret is stored encrypted (secret-box.ts), never in clear. */
 @Entity({ tableName: 'webhook_endpoints' })
-export class WebhookEndpoint {
+export class WebhookEndpoint extends BaseEntity {
   [OptionalProps]?: 'events' | 'createdAt' | 'disabledAt' | 'failingSince';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @Property({ type: 'uuid' })
   @Index()
@@ -29,7 +26,4 @@ export class WebhookEndpoint {
 
   @Property({ type: 'datetime', nullable: true })
   disabledAt?: Date | null = null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

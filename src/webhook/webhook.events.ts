@@ -44,7 +44,13 @@ const PARTNER = /^partner:([0-9a-f-]{36})$/i;
  * only if the change committed), and writes the job that delivers it to the outbox. Contracts created by an admin
  * or a phone have no partner to tell: nothing is written.
  */
-export function webhookEvent(em: EntityManager, type: WebhookEventType, contract: Contract, payment?: Payment): void {
+export function webhookEvent(
+  em: EntityManager,
+  at: Date,
+  type: WebhookEventType,
+  contract: Contract,
+  payment?: Payment,
+): void {
   const partnerId = PARTNER.exec(contract.createdBy)?.[1];
   if (!partnerId) return;
   const event = em.create(WebhookEvent, {
@@ -52,10 +58,10 @@ export function webhookEvent(em: EntityManager, type: WebhookEventType, contract
     contractId: contract.id,
     type,
     data: { contract: contractData(contract), ...(payment ? { payment: paymentData(payment) } : {}) },
-    createdAt: new Date(),
+    createdAt: at,
   });
   em.persist(event);
-  enqueue(em, {
+  enqueue(em, at, {
     queue: QUEUES.webhooks,
     name: WEBHOOK_JOBS.event,
     jobId: `webhook-event-${event.id}`,

@@ -105,7 +105,7 @@ export class WebhookService {
     const at = this.ctx.now().getTime();
     await this.ctx.em.transactional(async (em) => {
       for (const endpoint of endpoints)
-        enqueue(em, {
+        enqueue(em, this.ctx.now(), {
           queue: QUEUES.webhooks,
           name: WEBHOOK_JOBS.redeliver,
           jobId: `webhook-redeliver-${event.id}-${endpoint.id}-${at}`,
