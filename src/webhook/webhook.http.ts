@@ -111,6 +111,7 @@ export async function postWebhook(
         (err: Error) => callback(err, '', 4),
       );
     };
+    // A timer of its own rather than withTimeout: on expiry the request itself must be torn down.
     const timer = setTimeout(
       () => finish({ statusCode: null, body: null, error: `no answer within ${policy.timeoutMs} ms` }),
       policy.timeoutMs,
