@@ -38,6 +38,10 @@ const schema = z
     DEFAULT_COUNTRY: z.string().length(2).default('KE'),
     LOGIN_CODE_TTL_SECONDS: int(300),
     SESSION_TOKEN_TTL_HOURS: int(24 * 30),
+    /** Wrong login codes allowed per phone, and per caller address, in LOGIN_GUESS_WINDOW_SECONDS (issue 10). */
+    LOGIN_GUESSES_PER_PHONE: z.coerce.number().int().min(1).default(10),
+    LOGIN_GUESSES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+    LOGIN_GUESS_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
     GRAPHQL_MAX_DEPTH: int(8),
     GRAPHQL_MAX_COST: int(5000),
     // USSD adapter

@@ -21,7 +21,7 @@ export async function graphqlRoute(
     context: async ({ ctx }) => {
       const domain = createDomain(orm.em.fork(), { ...deps, logger: ctx.state.log ?? deps.logger });
       try {
-        return createContext(await domain.auth.authenticate(ctx.get('authorization') || undefined), domain);
+        return createContext(await domain.auth.authenticate(ctx.get('authorization') || undefined), domain, ctx.ip);
       } catch (err) {
         if (err instanceof DomainError && err.code === 'UNAUTHENTICATED')
           throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
