@@ -47,6 +47,14 @@ export class Payment {
   @Property({ type: 'string', length: 16 })
   provider!: string;
 
+  /**
+   * When the deposit request (STK push) was sent, committed before the call. Set with no depositRef, the request is
+   * in flight or in doubt (its answer never came): it is never sent again, and its callback is matched by the
+   * payer's phone and the amount.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  depositRequestedAt?: Date | null;
+
   /** Provider reference of the deposit request (M-Pesa CheckoutRequestID). */
   @Property({ type: 'string', length: 100, nullable: true, unique: true })
   depositRef?: string | null;
