@@ -62,6 +62,11 @@ export class DepositService {
       if (err instanceof ProviderInDoubtError) {
         // Not retried: the buyer may have been prompted. The late callback or the deposit timeout decides.
         this.ctx.logger.warn({ paymentId, err: err.message }, 'deposit request in doubt: not sent again');
+        await em.nativeUpdate(
+          Payment,
+          { id: p.id, status: PaymentStatus.PENDING, depositRef: null },
+          { depositInDoubtAt: this.ctx.now(), updatedAt: this.ctx.now() },
+        );
         audit(em, actor, {
           contractId: p.contract.id,
           subject: 'payment',

@@ -55,6 +55,13 @@ export class Payment {
   @Property({ type: 'datetime', nullable: true })
   depositRequestedAt?: Date | null;
 
+  /**
+   * When the deposit request ended without an answer (timed out): only such a deposit takes a result that names a
+   * CheckoutRequestID we never stored. A request merely in flight waits for its own reference instead.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  depositInDoubtAt?: Date | null;
+
   /** Provider reference of the deposit request (M-Pesa CheckoutRequestID). */
   @Property({ type: 'string', length: 100, nullable: true, unique: true })
   depositRef?: string | null;

@@ -43,8 +43,10 @@ export class SettlementService {
 
   /**
    * A deposit result naming a CheckoutRequestID we never stored: the answer to an STK push that timed out on our
-   * side. It belongs to the one deposit requested (and still open) within the deposit window from the same phone for
-   * the same amount; that deposit takes the reference. None, or two alike: unknown (support hears of money that came).
+   * side. It belongs to the one deposit in doubt (its request timed out) still open within the deposit window, from
+   * the same phone for the same amount; that deposit takes the reference. A deposit whose request is merely in flight
+   * is not a candidate: its own reference is about to be stored. None, or two alike: unknown (support hears of money
+   * that came and no payment holds).
    */
   private async claimDepositInDoubt(event: Extract<ProviderEvent, { type: 'DEPOSIT_RESULT' }>): Promise<string | null> {
     if (event.outcome.state !== 'SUCCEEDED' || !event.payer || !event.outcome.amount) return null;
@@ -52,7 +54,13 @@ export class SettlementService {
     const open = { status: PaymentStatus.PENDING, depositRef: null };
     const candidates = await this.ctx.em.find(
       Payment,
-      { ...open, depositRequestedAt: { $gte: since }, payer: event.payer, amount: event.outcome.amount },
+      {
+        ...open,
+        depositRequestedAt: { $gte: since },
+        depositInDoubtAt: { $ne: null },
+        payer: event.payer,
+        amount: event.outcome.amount,
+      },
       { fields: ['id'], limit: 2 },
     );
     if (candidates.length !== 1) return null;
