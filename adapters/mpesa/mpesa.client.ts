@@ -8,6 +8,7 @@ import {
   ProviderRejectedError,
   ProviderUnavailableError,
 } from '../../src/payment/payment.provider';
+import { fetchFailureReason } from '../http/fetch-failure';
 
 /** The last path segments of our callback URLs; the routes and mpesa.callbacks.ts use the same names. */
 export type MpesaCallbackKind = 'stk' | 'b2c/result' | 'b2c/timeout' | 'status/result' | 'status/timeout';
@@ -272,7 +273,7 @@ export class MpesaClient {
       }
       return { status: res.status, json };
     } catch (err) {
-      const reason = isTimeout(err) ? `no answer within ${this.timeoutMs} ms` : networkReason(err);
+      const reason = fetchFailureReason(err, this.timeoutMs);
       this.opts.logger.warn({ path, reason }, 'M-Pesa unreachable');
       // Refused or unresolved connections never carried the request; a timeout or a dropped connection may have.
       if (NOT_SENT.has(reason)) throw new ProviderUnavailableError(`${what}: M-Pesa unreachable (${reason})`);
@@ -297,15 +298,5 @@ export class MpesaClient {
   }
 }
 
+/** Failures of the connection itself (fetchFailureReason's codes): the request never left, so a retry may send it. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
-
-/** Undici hides the useful part (ECONNREFUSED, ENOTFOUND...) in the cause. Duck-typed for the same realm reason. */
-function networkReason(err: unknown): string {
-  const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
-  return String(e?.cause?.code ?? e?.cause?.message ?? e?.message ?? err);
-}
-
-/** By name, not instanceof: the DOMException from AbortSignal.timeout may come from another realm (jest's vm). */
-function isTimeout(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'TimeoutError';
-}

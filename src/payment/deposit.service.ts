@@ -67,7 +67,7 @@ export class DepositService {
           { id: p.id, status: PaymentStatus.PENDING, depositRef: null },
           { depositInDoubtAt: this.ctx.now(), updatedAt: this.ctx.now() },
         );
-        audit(em, actor, {
+        audit(em, this.ctx.now(), actor, {
           contractId: p.contract.id,
           subject: 'payment',
           subjectId: p.id,

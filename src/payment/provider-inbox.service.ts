@@ -93,7 +93,7 @@ export class ProviderInbox {
       { providerRef: event.providerRef, receipt },
       'deposit received that no payment holds: support alerted',
     );
-    await alertOnce(this.ctx.em, 'deposit.unmatched', receipt, {
+    await alertOnce(this.ctx.em, this.ctx.now(), 'deposit.unmatched', receipt, {
       providerRef: event.providerRef,
       amount: amount ?? null,
     });
