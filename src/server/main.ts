@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       `\nVoicePact is up (${role}).\n  GraphQL:   ${base}/graphql\n  Health:    ${base}/health\n  USSD:      ${base}/api/v1/ussd/\n  Jobs:      ${base}/admin/queues (admin key)\n`,
     );
   }
+  if (running.local.notes.length) console.log(`${running.local.notes.map((n) => `  ${n}`).join('\n')}\n`);
   if (config.DEMO && running.server) {
     const { created } = await seedDemo(running.orm, running.domainDeps);
     console.log(

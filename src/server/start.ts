@@ -6,6 +6,7 @@ import { createApp } from './app';
 import type { Config } from '../config';
 import type { Logger } from '../common/logger';
 import { openDatabase } from './db';
+import { provideLocalServices } from './local-services';
 import type { DomainDeps } from '../domain';
 import { createRedis } from './redis';
 import { BackgroundTasks } from '../common/background';
@@ -18,8 +19,14 @@ import { createQueues } from '../../workers/queues';
 export type Role = 'all' | 'api' | 'worker';
 
 /** Start-up, in order: database (migrated), Redis, providers and queues, schema and Apollo, HTTP, workers. */
-export async function start(config: Config, logger: Logger, role: Role = 'all') {
-  const orm = await openDatabase(config.DATABASE_URL, logger);
+export async function start(givenConfig: Config, logger: Logger, role: Role = 'all') {
+  // A bare laptop: the embedded PostgreSQL and a local redis-server where nothing answers (development only).
+  const local = await provideLocalServices(givenConfig, logger);
+  const config = local.config;
+  const orm = await openDatabase(config.DATABASE_URL, logger).catch(async (err) => {
+    await local.stop();
+    throw err;
+  });
   const redis = createRedis(config.REDIS_URL, 'app', logger);
   const sms = createSmsSender(config, logger);
   // Provider events (sandbox settlements, M-Pesa callbacks) are applied after the answer: drained at shutdown.
@@ -68,6 +75,7 @@ export async function start(config: Config, logger: Logger, role: Role = 'all') 
     workerConnection,
     workers,
     background,
+    local,
   };
 }
 
