@@ -162,21 +162,28 @@ test('a second start reuses its data (EMBEDDED_POSTGRES=true even where the loca
   await expectStopped(pid);
 }, 120_000);
 
-test('a start after a SIGKILL finds the server the killed run left and reuses it, then stops it', async () => {
-  const killed = await startService(env());
+test('a start after a SIGKILL finds the servers the killed run left and reuses them, then stops them', async () => {
+  const { REDIS_URL: _unset, ...noRedisUrl } = env({ LOCAL_REDIS_ADDRESS: `127.0.0.1:${await freePort()}` });
+  const killed = await startService(noRedisUrl);
   const pid = (await postmasterPid())!;
+  const redisPort = Number(/redis-server without persistence on port (\d+)/.exec(killed.stdout())?.[1]);
   expect(await killed.stop('SIGKILL')).toBeNull();
-  expect(pidAlive(pid)).toBe(true); // nobody stopped it
+  // Nobody stopped them: both run in process groups of their own.
+  expect(pidAlive(pid)).toBe(true);
+  expect(await portAnswers('127.0.0.1', redisPort)).toBe(true);
 
-  const service = await startService(env());
+  const service = await startService(noRedisUrl);
   try {
-    expect(service.stdout()).toContain('(left running by an earlier run, reused)');
+    expect(service.stdout()).toMatch(/Redis: .* on port (\d+) \(left running by an earlier run, reused\)/);
+    expect(service.stdout()).toMatch(/Database: .*\(left running by an earlier run, reused\)/);
+    expect(service.stdout()).toContain(`redis-server without persistence on port ${redisPort} `);
     expect(await postmasterPid()).toBe(pid);
     expect(await contractByCode(service, contractCode)).toEqual({ code: contractCode, product: 'Maize' });
   } finally {
     expect(await service.stop('SIGTERM')).toBe(0);
   }
   await expectStopped(pid);
+  expect(await portAnswers('127.0.0.1', redisPort)).toBe(false);
 }, 120_000);
 
 test('without redis-server on the PATH and nothing answering, the start stops with the command that fixes it', async () => {

@@ -78,7 +78,7 @@ export async function startLocalRedis(localDir: string, probed: string, logger: 
         // Our own child is reaped by Node (its exit event); an adopted one is init's child and simply disappears.
         const alive = own ? own.exitCode === null && own.signalCode === null : pidAlive(pid);
         if (alive) {
-          const gone = own ? new Promise((resolve) => own.once('exit', resolve)) : waitGone(pid);
+          const gone = own ? new Promise((resolve) => own.once('exit', resolve)) : waitGone(pid, port);
           process.kill(pid, 'SIGTERM');
           await gone;
         }
@@ -103,10 +103,12 @@ async function ready(port: number, exited: Promise<string>): Promise<string> {
   return exited;
 }
 
-async function waitGone(pid: number): Promise<void> {
+/** An adopted server is not our child: watch it go (its port too, in case no init reaps it and it lingers as a zombie). */
+async function waitGone(pid: number, port: number): Promise<void> {
   const until = Date.now() + 10_000;
-  while (pidAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  const up = async () => pidAlive(pid) && (await portAnswers('127.0.0.1', port, 200));
+  while ((await up()) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  if (await up()) process.kill(pid, 'SIGKILL');
 }
 
 async function readState(file: string): Promise<{ pid: number; port: number } | null> {

@@ -20,7 +20,12 @@ export interface LocalServices {
   stop(): Promise<void>;
 }
 
-export async function provideLocalServices(config: Config, logger: Logger): Promise<LocalServices> {
+/** `redis: false` for the scripts that only need the database (seed:demo, partner:create). */
+export async function provideLocalServices(
+  config: Config,
+  logger: Logger,
+  { redis = true }: { redis?: boolean } = {},
+): Promise<LocalServices> {
   const localDir = path.resolve(config.LOCAL_DATA_DIR);
   const notes: string[] = [];
   const local = { config, notes, postgres: null as EmbeddedPostgres | null, redis: null as LocalRedis | null };
@@ -32,7 +37,7 @@ export async function provideLocalServices(config: Config, logger: Logger): Prom
 
   try {
     // Redis first: when it cannot be had, nothing has been started for nothing.
-    if (!config.redisUrlSet) {
+    if (redis && !config.redisUrlSet) {
       if (await answers(config.LOCAL_REDIS_ADDRESS)) notes.push(`Redis:     ${config.LOCAL_REDIS_ADDRESS}`);
       else {
         local.redis = await startLocalRedis(localDir, config.LOCAL_REDIS_ADDRESS, logger);
