@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -250,4 +250,23 @@ test('a data folder the postgres system user cannot enter is named (as root; oth
     const pg = await start; // the user's own private folder: nothing to refuse
     await pg.stop();
   }
+}, 60_000);
+
+test('a server a live sibling process owns (start:api beside start:worker) is shared and left running at stop', async () => {
+  const logger = createLogger('silent');
+  const localDir = path.join(dir, 'local');
+  const own = await startEmbeddedPostgres(localDir, logger);
+  try {
+    expect(own.state).toBe('existing');
+    // Another live process (the test runner's parent) owns the running server: this one must not stop it.
+    await writeFile(path.join(localDir, 'postgres.owner'), `${process.ppid}\n`);
+    const sibling = await startEmbeddedPostgres(localDir, logger);
+    expect(sibling).toMatchObject({ state: 'shared', port: own.port });
+    await sibling.stop();
+    expect(await portAnswers('127.0.0.1', own.port)).toBe(true);
+  } finally {
+    await writeFile(path.join(localDir, 'postgres.owner'), `${process.pid}\n`);
+    await own.stop();
+  }
+  expect(await portAnswers('127.0.0.1', own.port)).toBe(false);
 }, 60_000);

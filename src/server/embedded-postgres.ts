@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../common/logger';
 import { freePort, Ownership, portAnswers } from './local-process';
@@ -133,18 +133,21 @@ async function assertLinked(root: string, pkg: string): Promise<void> {
   }
 }
 
+/** initdb into a folder beside it, renamed when complete: an interrupted first start leaves no half data folder. */
 async function initialise(initdb: string, dataDir: string, passwordFile: string, runAs?: RunAs): Promise<void> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const building = `${dataDir}.initialising`;
+  await rm(building, { recursive: true, force: true });
+  await mkdir(building, { recursive: true, mode: 0o700 });
   await writeFile(passwordFile, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
   if (runAs) {
-    await chown(dataDir, runAs.uid, runAs.gid);
+    await chown(building, runAs.uid, runAs.gid);
     await chown(passwordFile, runAs.uid, runAs.gid); // initdb reads it as that user
   }
   const result = await run(
     initdb,
     [
       '-D',
-      dataDir,
+      building,
       '-U',
       'postgres',
       '-A',
@@ -159,8 +162,14 @@ async function initialise(initdb: string, dataDir: string, passwordFile: string,
     ],
     runAs,
   );
-  if (result.code !== 0)
+  if (result.code !== 0) {
+    await rm(building, { recursive: true, force: true });
     throw new Error(`initdb could not create the embedded PostgreSQL in ${dataDir}: ${result.output.trim()}`);
+  }
+  await rmdir(dataDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err; // rmdir removes only an empty folder
+  });
+  await rename(building, dataDir);
 }
 
 /** PostgreSQL refuses to run as root: as root it runs as the `postgres` system user, created if missing. */
