@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/common/logger';
 import { startEmbeddedPostgres } from '../src/server/embedded-postgres';
 import { pidAlive, portAnswers } from '../src/server/local-process';
+import { provideLocalServices } from '../src/server/local-services';
 import { eventually } from './support/eventually';
 import { freePort } from './support/redis-server';
 import { buildService, runServiceToExit, startService, type ServiceProcess } from './support/service-process';
@@ -270,3 +271,15 @@ test('a server a live sibling process owns (start:api beside start:worker) is sh
   }
   expect(await portAnswers('127.0.0.1', own.port)).toBe(false);
 }, 60_000);
+
+test('where PostgreSQL and Redis answer on the local addresses, they are used as before and nothing is started', async () => {
+  const config = loadConfig({}, { LOCAL_DATA_DIR: path.join(dir, 'untouched'), LOG_LEVEL: 'silent' });
+  const local = await provideLocalServices(config, createLogger('silent'));
+  expect(local.postgres).toBeNull();
+  expect(local.redis).toBeNull();
+  expect(local.config.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/voicepact');
+  expect(local.config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+  expect(local.notes).toEqual(['Redis:     127.0.0.1:6379', 'Database:  PostgreSQL on 127.0.0.1:5432']);
+  await local.stop();
+  expect(existsSync(path.join(dir, 'untouched'))).toBe(false);
+});
