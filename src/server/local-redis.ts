@@ -61,7 +61,10 @@ export async function startLocalRedis(localDir: string, probed: string, logger: 
   const outcome = await Promise.race([exited, ready(port, exited)]);
   if (outcome === 'ENOENT')
     throw new Error(`Redis does not answer on ${probed} and redis-server is not installed: ${REDIS_MISSING_FIX}.`);
-  if (outcome !== 'ready') throw new Error(outcome);
+  if (outcome !== 'ready') {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); // up but never answering
+    throw new Error(outcome);
+  }
   child.unref();
   await writeFile(stateFile, JSON.stringify({ pid: child.pid, port }));
   await ownership.claim();
