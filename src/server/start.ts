@@ -18,7 +18,10 @@ import { createQueues } from '../../workers/queues';
 
 export type Role = 'all' | 'api' | 'worker';
 
-/** Start-up, in order: database (migrated), Redis, providers and queues, schema and Apollo, HTTP, workers. */
+/**
+ * Start-up, in order: on a bare laptop the local services (embedded PostgreSQL, redis-server), database (migrated),
+ * Redis, providers and queues, schema and Apollo, HTTP, workers.
+ */
 export async function start(givenConfig: Config, logger: Logger, role: Role = 'all') {
   // A bare laptop: the embedded PostgreSQL and a local redis-server where nothing answers (development only).
   const local = await provideLocalServices(givenConfig, logger);
