@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -185,6 +186,19 @@ test('a start after a SIGKILL finds the servers the killed run left and reuses t
   }
   await expectStopped(pid);
   expect(await portAnswers('127.0.0.1', redisPort)).toBe(false);
+}, 120_000);
+
+test('a start that fails after the embedded PostgreSQL is up (the HTTP port is taken) stops it again', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  try {
+    const run = await runServiceToExit(env({ PORT: String((taken.address() as AddressInfo).port) }));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('EADDRINUSE');
+  } finally {
+    await new Promise((resolve) => taken.close(resolve));
+  }
+  expect(await postmasterPid()).toBeNull(); // stopped: pg_ctl removes postmaster.pid once the server is gone
 }, 120_000);
 
 test('without redis-server on the PATH and nothing answering, the start stops with the command that fixes it', async () => {

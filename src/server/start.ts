@@ -6,7 +6,7 @@ import { createApp } from './app';
 import type { Config } from '../config';
 import type { Logger } from '../common/logger';
 import { openDatabase } from './db';
-import { provideLocalServices } from './local-services';
+import { provideLocalServices, type LocalServices } from './local-services';
 import type { DomainDeps } from '../domain';
 import { createRedis } from './redis';
 import { BackgroundTasks } from '../common/background';
@@ -25,11 +25,18 @@ export type Role = 'all' | 'api' | 'worker';
 export async function start(givenConfig: Config, logger: Logger, role: Role = 'all') {
   // A bare laptop: the embedded PostgreSQL and a local redis-server where nothing answers (development only).
   const local = await provideLocalServices(givenConfig, logger);
-  const config = local.config;
-  const orm = await openDatabase(config.DATABASE_URL, logger).catch(async (err) => {
-    await local.stop();
+  try {
+    return await startOn(local, logger, role);
+  } catch (err) {
+    // A failed start leaves nothing running behind it.
+    await local.stop().catch((e) => logger.error({ err: e }, 'stopping the local services failed'));
     throw err;
-  });
+  }
+}
+
+async function startOn(local: LocalServices, logger: Logger, role: Role) {
+  const config = local.config;
+  const orm = await openDatabase(config.DATABASE_URL, logger);
   const redis = createRedis(config.REDIS_URL, 'app', logger);
   const sms = createSmsSender(config, logger);
   // Provider events (sandbox settlements, M-Pesa callbacks) are applied after the answer: drained at shutdown.
