@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../common/logger';
+import { delay } from '../common/timeout';
 import { freePort, Ownership, pidAlive, portAnswers } from './local-process';
 
 /**
@@ -101,7 +102,7 @@ async function ready(port: number, exited: Promise<string>): Promise<string> {
   while (!over) {
     if (await portAnswers('127.0.0.1', port, 200)) return 'ready';
     if (Date.now() > until) return `redis-server did not answer on port ${port} within 10 s`;
-    await new Promise((r) => setTimeout(r, 20));
+    await delay(20);
   }
   return exited;
 }
@@ -110,7 +111,7 @@ async function ready(port: number, exited: Promise<string>): Promise<string> {
 async function waitGone(pid: number, port: number): Promise<void> {
   const until = Date.now() + 10_000;
   const up = async () => pidAlive(pid) && (await portAnswers('127.0.0.1', port, 200));
-  while ((await up()) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  while ((await up()) && Date.now() < until) await delay(20);
   if (await up()) process.kill(pid, 'SIGKILL');
 }
 
