@@ -68,10 +68,9 @@ test('deliveries confirmed while Redis is down are confirmed for the phones and 
   expect(answers.map((a) => [a.status, a.body])).toEqual(deals.map(() => [200, FULL_DELIVERY_BY_BUYER]));
   for (const d of deals) expect(await contractStatus(db, d.id)).toBe('COMPLETED');
   // The decisions are stored; nothing could reach the queues, so nothing was paid yet.
-  const pending = await db.rows(
-    `select job_id, relayed_at from outbox_messages where job_id = any($1)`,
-    [deals.map((d) => `payout-${d.paymentId}`)],
-  );
+  const pending = await db.rows(`select job_id, relayed_at from outbox_messages where job_id = any($1)`, [
+    deals.map((d) => `payout-${d.paymentId}`),
+  ]);
   expect(pending).toHaveLength(deals.length);
   expect(pending.filter((r) => r.relayed_at)).toEqual([]);
   expect(fake.requestsTo(B2C_PATH)).toHaveLength(0);

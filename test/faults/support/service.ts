@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { eventually } from '../../support/eventually';
 import { freePort } from '../../support/redis-server';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -95,21 +94,23 @@ export async function startService(
       await exited;
     },
   };
-  try {
-    await eventually(
-      async () => {
-        if (!alive()) throw new Error(`the service exited before it was ready:\n${out.slice(-4000)}`);
-        if (role !== 'api' && !out.includes('Workers: ')) return false;
-        if (role === 'worker') return true;
-        const res = await fetch(`${url}/health`);
-        await res.text();
-        return res.status === 200;
-      },
-      { timeoutMs: readyTimeoutMs, everyMs: 100, what: `the ${role} service on ${url} to be ready` },
-    );
-  } catch (err) {
+  const ready = async () => {
+    if (role !== 'api' && !out.includes('Workers: ')) return false;
+    if (role === 'worker') return true;
+    const res = await fetch(`${url}/health`).catch(() => null);
+    await res?.text();
+    return res?.status === 200;
+  };
+  const until = Date.now() + readyTimeoutMs;
+  let why = '';
+  while (!why && !(await ready())) {
+    if (!alive()) why = 'the service exited before it was ready';
+    else if (Date.now() > until) why = `the ${role} service on ${url} was not ready after ${readyTimeoutMs} ms`;
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+  if (why) {
     await service.kill();
-    throw new Error(`${(err as Error).message}\n--- service output ---\n${out.slice(-4000)}`);
+    throw new Error(`${why}\n--- service output ---\n${out.slice(-4000)}`);
   }
   return service;
 }
