@@ -31,7 +31,7 @@ beforeAll(async () => {
   fake = new FakeMpesaServer();
   const fakeUrl = await fake.start();
   const port = await freePort();
-  databaseUrl = freshDatabaseUrl('fault_redis');
+  databaseUrl = freshDatabaseUrl('fsuite_redis');
   service = await startService(
     mpesaEnv(fakeUrl, port, {
       DATABASE_URL: databaseUrl,

@@ -37,7 +37,7 @@ beforeAll(async () => {
   fake = new FakeMpesaServer();
   const fakeUrl = await fake.start();
   port = await freePort();
-  databaseUrl = freshDatabaseUrl('fault_term');
+  databaseUrl = freshDatabaseUrl('fsuite_term');
   env = mpesaEnv(fakeUrl, port, {
     DATABASE_URL: databaseUrl,
     REDIS_URL: 'redis://127.0.0.1:6379',

@@ -26,7 +26,7 @@ let db: Db;
 let databaseUrl: string;
 
 beforeAll(async () => {
-  databaseUrl = freshDatabaseUrl('fault_two');
+  databaseUrl = freshDatabaseUrl('fsuite_two');
   const env = {
     DATABASE_URL: databaseUrl,
     REDIS_URL: 'redis://127.0.0.1:6379',

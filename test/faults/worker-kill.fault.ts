@@ -37,7 +37,7 @@ beforeAll(async () => {
   at = new FakeAfricasTalkingServer();
   const [fakeUrl, atUrl] = await Promise.all([fake.start(), at.start()]);
   const port = await freePort();
-  databaseUrl = freshDatabaseUrl('fault_kill');
+  databaseUrl = freshDatabaseUrl('fsuite_kill');
   env = mpesaEnv(fakeUrl, port, {
     DATABASE_URL: databaseUrl,
     REDIS_URL: 'redis://127.0.0.1:6379',
