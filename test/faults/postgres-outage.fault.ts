@@ -2,6 +2,7 @@ import { freshPrefix, hop, createContract, newPhone, type Deal } from './support
 import { Db } from './support/db';
 import { PrivatePostgres } from './support/postgres';
 import { gql, startService, type Service } from './support/service';
+import { eventually } from '../support/eventually';
 import { newSessionId, type Answer } from '../support/ussd-tester';
 
 /**
@@ -74,10 +75,11 @@ test('PostgreSQL stopped for 8 s under traffic: screens, not 5xx; 503 health; re
   };
   const queue = [...deals];
   // Each handset walks to a contract and accepts it; a screen that says "unavailable" is tried again in a new
-  // session, as a person would redial. Bounded: the loop ends with the test's phases, or when contracts run out.
+  // session, as a person would redial. Bounded: the loop ends with the test's phases, when contracts run out, or
+  // after 300 journeys.
   const handset = async () => {
     let deal = queue.shift();
-    while (deal && phase !== 'done') {
+    for (let journeys = 0; deal && phase !== 'done' && journeys < 300; journeys++) {
       const sessionId = newSessionId();
       const path = ['', '1', '1*1', '1*1*3'];
       let last: Answer | undefined;
@@ -93,13 +95,11 @@ test('PostgreSQL stopped for 8 s under traffic: screens, not 5xx; 503 health; re
     }
   };
   const traffic = Promise.all(Array.from({ length: HANDSETS }, handset));
-  const waitFor = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) => {
-    const until = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const waitFor = (what: string, check: () => boolean | Promise<boolean>) =>
+    eventually(check, { what, timeoutMs: 30_000 }).catch((err) => {
+      phase = 'done'; // the handsets stop too
+      throw err;
+    });
 
   await waitFor('acceptances before the outage', () => told.size >= 6);
   const toldBefore = told.size;

@@ -98,7 +98,7 @@ async function killDuringPayout(faultAfterKill: () => void, workerEnv: Record<st
   return { ...deal, ref };
 }
 
-async function expectPaidOnce(deal: { paymentId: string; ref: string; code: string }) {
+async function expectPaidOnce(deal: { paymentId: string; ref: string; code: string; seller: string }) {
   await eventually(async () => (await paymentState(db, deal.paymentId)).status === 'RELEASED', {
     what: `the payout of ${deal.code} after the restart`,
     timeoutMs: 45_000,
@@ -109,7 +109,12 @@ async function expectPaidOnce(deal: { paymentId: string; ref: string; code: stri
   expect(requestsFor(STATUS_PATH, 'OriginalConversationID', deal.ref).length).toBeGreaterThanOrEqual(1);
   expect(await audits(deal.paymentId, 'payout-not-found')).toBe(1);
   expect(alertsAbout(deal.code)).toEqual([]);
+  // And the seller's phone hears of it once.
+  const paidSms = () => at.requests.filter((r) => r.form.to === deal.seller && r.form.message === paidText(deal.code));
+  await eventually(() => paidSms().length > 0, { what: `the seller's SMS for ${deal.code}` });
+  expect(paidSms()).toHaveLength(1);
 }
+const paidText = (code: string) => `VoicePact ${code}: KES 2,500 has been paid to your M-Pesa.`;
 
 test('M-Pesa answers 500 after the restart: paid once', async () => {
   const deal = await killDuringPayout(() => fake.failNext(2, 500));
