@@ -1,4 +1,4 @@
-import { isDependencyUnavailable } from '../src/common/unavailable';
+import { isDependencyUnavailable } from '../../src/common/unavailable';
 
 /** What GraphQL answers SERVICE_UNAVAILABLE for (the fault suite stops a real PostgreSQL; these are its shapes). */
 test('a database that cannot be reached is unavailable, wrapped or not', () => {
