@@ -9,9 +9,13 @@ export async function stop(running: Running, graceMs = 10_000): Promise<void> {
   const { server, apollo, orm, redis, logger, workers, background, queues, queueConnection, provider } = running;
   if (server) {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A keep-alive connection whose request was in flight becomes idle once answered; close() only closes the
+    // ones idle at the time, so the rest would hold the exit until the grace period: close them as they go idle.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100).unref();
     server.closeIdleConnections();
     const timer = setTimeout(() => server.closeAllConnections(), graceMs).unref();
     await closed;
+    clearInterval(sweep);
     clearTimeout(timer);
   }
   await background.drain(graceMs); // callbacks already acknowledged: finish applying them
