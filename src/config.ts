@@ -59,6 +59,10 @@ const schema = z
     SANDBOX_SETTLE_MS: int(2000),
     DEPOSIT_TIMEOUT_SECONDS: int(180),
     ESCROW_RELEASE_HOURS: z.coerce.number().positive().default(48),
+    // Issue 11: the buyer hears this long before a release window ends, the seller before a deadline refund.
+    RELEASE_WARNING_HOURS: z.coerce.number().min(0).default(24),
+    /** After the delivery deadline passed with quantity due: this long for the buyer to choose, then the refund. */
+    DELIVERY_GRACE_SECONDS: int(7 * 86_400),
     MPESA_BASE_URL: z.url().default('https://sandbox.safaricom.co.ke'),
     MPESA_CONSUMER_KEY: z.string().optional(),
     MPESA_CONSUMER_SECRET: z.string().optional(),

@@ -54,11 +54,21 @@ export class ConfirmDeliveryInput {
   @Field(() => DeliveryKind)
   kind!: DeliveryKind;
 
-  @Field(() => DecimalScalar, { nullable: true })
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: "PARTIAL: the lot's quantity; confirmed by the buyer it releases quantity x unit price at once",
+  })
   quantity?: string | null;
 
   @Field(() => String, { nullable: true })
   note?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Your key for this confirmation: sent again with the same key it changes nothing (one lot, one release)',
+  })
+  idempotencyKey?: string | null;
 }
 
 @InputType()
@@ -78,8 +88,17 @@ export class ResolveDisputeInput {
   @Field(() => ID)
   disputeId!: string;
 
-  @Field(() => DisputeOutcome)
-  outcome!: DisputeOutcome;
+  @Field(() => DisputeOutcome, {
+    nullable: true,
+    description: 'RELEASE_TO_SELLER or REFUND_TO_BUYER moves all that is held; omit it when giving releaseAmount',
+  })
+  outcome?: DisputeOutcome | null;
+
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: 'That much of what is held goes to the seller and the rest back to the buyer, each exactly once',
+  })
+  releaseAmount?: string | null;
 
   @Field(() => String, { nullable: true })
   note?: string | null;

@@ -39,6 +39,10 @@ export class Contract {
   @Property({ type: 'datetime', nullable: true })
   deliveryDeadline?: Date | null;
 
+  /** When the parties were told the deadline passed with quantity due; cleared when the buyer extends it. */
+  @Property({ type: 'datetime', nullable: true })
+  deadlineNotifiedAt?: Date | null;
+
   @Property({ type: 'json', default: '{}' })
   terms: Record<string, unknown> = {};
 

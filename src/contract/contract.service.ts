@@ -120,6 +120,8 @@ export class ContractService {
       assertManages(actor, contract, [PartyRole.BUYER, PartyRole.SELLER]);
       if (contract.status === ContractStatus.CANCELLED)
         return alreadyDone(contract, `Contract ${contract.code} is already cancelled`);
+      // An ACTIVE contract holds money: only the escrow closes it (the deadline refund), never a plain cancel.
+      if (contract.status === ContractStatus.ACTIVE) throw invalidTransition(contract.status, ContractStatus.CANCELLED);
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason: reason?.slice(0, 280) ?? null });
       notify(em, 'contract.cancelled', contract.id);
       return changed(contract);

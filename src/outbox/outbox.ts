@@ -26,7 +26,11 @@ export type NotificationEvent =
   | 'dispute.resolved'
   // Support alerts (issue 4): a payout the provider has not settled in time, money we received but cannot match.
   | 'payment.stuck'
-  | 'deposit.unmatched';
+  | 'deposit.unmatched'
+  // Issue 11: the delivery deadline passed; warnings before money moves by itself (sent late, checked when sent).
+  | 'delivery.overdue'
+  | 'release.warning'
+  | 'refund.warning';
 
 export interface OutboxJob {
   queue: QueueName;
@@ -62,5 +66,16 @@ export function notify(
     name: event,
     jobId: `${event}-${subjectId}`,
     data: { event, subjectId, ...data },
+  });
+}
+
+/** A notification due later (a warning before money moves by itself); its recipients decide at send time. */
+export function notifyLater(em: EntityManager, event: NotificationEvent, subjectId: string, delayMs: number): void {
+  enqueue(em, {
+    queue: QUEUES.notifications,
+    name: event,
+    jobId: `${event}-${subjectId}`,
+    data: { event, subjectId },
+    delayMs: Math.max(0, Math.round(delayMs)),
   });
 }

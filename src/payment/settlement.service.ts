@@ -6,6 +6,7 @@ import { Contract } from '../contract/contract.entity';
 import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
+import { settleDepositsIfEmpty } from '../escrow/escrow.ledger';
 import { notify } from '../outbox/outbox';
 import { Payment, PaymentStatus } from './payment.entity';
 import type { PaymentService } from './payment.service';
@@ -102,6 +103,7 @@ export class SettlementService {
         details: { receipt: outcome.receipt },
       });
       notify(em, to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', payment.id);
+      await settleDepositsIfEmpty(em, contract, this.ctx.now());
       return 'applied';
     });
   }

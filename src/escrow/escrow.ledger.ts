@@ -1,0 +1,91 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { audit } from '../audit/audit.service';
+import type { Actor } from '../auth/actor';
+import { Decimal } from '../common/money';
+import type { Contract } from '../contract/contract.entity';
+import { enqueue, QUEUES } from '../outbox/outbox';
+import { Payment, PaymentKind, PaymentStatus } from '../payment/payment.entity';
+import { accountOf, type EscrowAccount } from './accounts';
+
+/** The payments job that carries out a decided payout (same name as PAYMENT_JOBS.payout, kept here to avoid a cycle). */
+const PAYOUT_JOB = 'payout';
+
+export async function movementsOf(em: EntityManager, contract: Contract | string): Promise<Payment[]> {
+  return em.find(Payment, { contract }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+}
+
+/** The account of a contract, read inside the caller's transaction (which holds the contract's row lock). */
+export async function accountIn(em: EntityManager, contract: Contract): Promise<EscrowAccount> {
+  return accountOf(await movementsOf(em, contract));
+}
+
+export interface PayoutDecision {
+  kind: 'RELEASE' | 'REFUND';
+  amount: Decimal;
+  /** The accepted lot a release pays for. */
+  deliveryId?: string | null;
+}
+
+/**
+ * Decides one movement out of escrow, inside the caller's transaction (the contract is locked): a payment row of its
+ * own (LOCKED, payoutKind set) and its payout job in the outbox, deterministic id `payout-<row id>`. From there the
+ * payout service's in-doubt protocol carries it out exactly once. Returns null when there is nothing to move.
+ */
+export async function decidePayout(
+  em: EntityManager,
+  actor: Actor,
+  contract: Contract,
+  decision: PayoutDecision,
+  now: Date,
+): Promise<Payment | null> {
+  const amount = new Decimal(decision.amount);
+  if (amount.lte(0)) return null;
+  const rows = await movementsOf(em, contract);
+  const account = accountOf(rows);
+  if (amount.gt(account.available))
+    throw new Error(`payout of ${amount.toFixed(2)} exceeds the ${account.available.toFixed(2)} available`);
+  const deposit = [...rows].reverse().find((r) => r.kind === PaymentKind.DEPOSIT && r.status === PaymentStatus.LOCKED);
+  if (!deposit) throw new Error(`contract ${contract.code} holds no collected deposit`);
+  const payment = em.create(Payment, {
+    contract,
+    kind: decision.kind === 'RELEASE' ? PaymentKind.RELEASE : PaymentKind.REFUND,
+    amount: amount.toFixed(2),
+    currency: deposit.currency,
+    status: PaymentStatus.LOCKED,
+    payer: deposit.payer,
+    payee: deposit.payee,
+    provider: deposit.provider,
+    payoutKind: decision.kind,
+    deliveryId: decision.deliveryId ?? null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  payment.payoutRef = `VP${payment.id.replace(/-/g, '').slice(0, 18).toUpperCase()}`;
+  em.persist(payment);
+  audit(em, actor, {
+    contractId: contract.id,
+    subject: 'payment',
+    subjectId: payment.id,
+    action: `${decision.kind.toLowerCase()}-requested`,
+    details: { amount: payment.amount, ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}) },
+  });
+  enqueue(em, {
+    queue: QUEUES.payments,
+    name: PAYOUT_JOB,
+    jobId: `payout-${payment.id}`,
+    data: { paymentId: payment.id },
+  });
+  return payment;
+}
+
+/** Once every shilling has moved on, the deposit rows say so (SETTLED); called after a payout settled. */
+export async function settleDepositsIfEmpty(em: EntityManager, contract: Contract, now: Date): Promise<void> {
+  const rows = await movementsOf(em, contract);
+  const account = accountOf(rows);
+  if (!account.held.isZero()) return;
+  for (const r of rows)
+    if (r.kind === PaymentKind.DEPOSIT && r.status === PaymentStatus.LOCKED) {
+      r.status = PaymentStatus.SETTLED;
+      r.settledAt = now;
+    }
+}
