@@ -15,6 +15,7 @@ import { PayoutService } from './payment/payout.service';
 import { ProviderInbox } from './payment/provider-inbox.service';
 import { NotificationService } from './notification/notification.service';
 import { HousekeepingService } from './housekeeping/housekeeping.service';
+import { EscrowService } from './escrow/escrow.service';
 
 export interface DomainDeps {
   config: Config;
@@ -52,6 +53,8 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
     inbox: new ProviderInbox(ctx, settlement, payouts),
     notifications: new NotificationService(ctx, profiles),
     housekeeping: new HousekeepingService(ctx, contracts, deliveries),
+    // Issue 11: the delivery deadline (notice, extension, refund of what was not delivered).
+    escrow: new EscrowService(ctx, contracts, payments),
   };
 }
 

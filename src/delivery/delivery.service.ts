@@ -9,7 +9,7 @@ import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { Decimal } from '../common/money';
-import { accountIn } from '../escrow/escrow.ledger';
+import { acceptedQuantityOf, accountIn } from '../escrow/escrow.ledger';
 import { lotAmount, quantityDue } from '../escrow/lots';
 import { enqueue, notify, notifyLater, QUEUES } from '../outbox/outbox';
 import type { PaymentService } from '../payment/payment.service';
@@ -63,7 +63,7 @@ export class DeliveryService {
       if (input.kind === DeliveryKind.PARTIAL) {
         // Without a quantity a partial delivery is a note (as before issue 11): it moves no money.
         if (input.quantity != null) {
-          const due = quantityDue(contract.quantity, await this.acceptedSoFar(em, contract));
+          const due = quantityDue(contract.quantity, await acceptedQuantityOf(em, contract));
           const lot = new Decimal(input.quantity);
           if (lot.lte(0) || lot.gt(due))
             throw badInput(`quantity must be above 0 and at most the ${trimQty(due)} ${contract.unit} still due`, {
@@ -156,18 +156,12 @@ export class DeliveryService {
     notifyLater(em, 'release.warning', d.id, Math.max(0, windowMs - warnMs));
   }
 
-  /** What the buyer accepted so far, in units of the contract. */
-  private async acceptedSoFar(em: EntityManager, contract: Contract): Promise<Decimal> {
-    const rows = await em.find(Delivery, { contract, acceptedAt: { $ne: null } }, { fields: ['acceptedQuantity'] });
-    return rows.reduce((sum, r) => sum.add(r.acceptedQuantity ?? 0), new Decimal(0));
-  }
-
   /**
    * Accepts a delivery and releases what it is worth: a lot quantity x unit price (whole shillings, rounded as
    * src/escrow/lots.ts says), the lot that completes the quantity (or a FULL delivery) all that is left.
    */
   private async accept(em: EntityManager, actor: Actor, contract: Contract, d: Delivery): Promise<void> {
-    const before = await this.acceptedSoFar(em, contract);
+    const before = await acceptedQuantityOf(em, contract);
     const due = quantityDue(contract.quantity, before);
     const lot = d.kind === DeliveryKind.FULL || d.quantity == null ? due : Decimal.min(d.quantity, due);
     const complete = before.add(lot).gte(contract.quantity);

@@ -4,6 +4,7 @@ import type { Actor } from '../auth/actor';
 import { Decimal } from '../common/money';
 import type { Contract } from '../contract/contract.entity';
 import { enqueue, QUEUES } from '../outbox/outbox';
+import { Delivery } from '../delivery/delivery.entity';
 import { Payment, PaymentKind, PaymentStatus } from '../payment/payment.entity';
 import { accountOf, type EscrowAccount } from './accounts';
 
@@ -17,6 +18,12 @@ export async function movementsOf(em: EntityManager, contract: Contract | string
 /** The account of a contract, read inside the caller's transaction (which holds the contract's row lock). */
 export async function accountIn(em: EntityManager, contract: Contract): Promise<EscrowAccount> {
   return accountOf(await movementsOf(em, contract));
+}
+
+/** What the buyer accepted so far, in units of the contract. */
+export async function acceptedQuantityOf(em: EntityManager, contract: Contract | string): Promise<Decimal> {
+  const rows = await em.find(Delivery, { contract, acceptedAt: { $ne: null } }, { fields: ['acceptedQuantity'] });
+  return rows.reduce((sum, r) => sum.add(r.acceptedQuantity ?? 0), new Decimal(0));
 }
 
 export interface PayoutDecision {
