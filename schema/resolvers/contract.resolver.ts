@@ -2,6 +2,8 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import type { Contract } from '../../src/contract/contract.entity';
 import { settle, type GraphQLContext } from '../context';
 import { accountOf } from '../../src/escrow/accounts';
+import { depositAmountOf } from '../../src/escrow/escrow.ledger';
+import { DecimalScalar } from '../scalars';
 import { DeliveryType, DisputeType, EscrowAccountType, PaymentType } from '../types/activity.type';
 import { toConnection } from '../types/connection';
 import { ContractConnection, ContractType, PartyType } from '../types/contract.type';
@@ -60,6 +62,13 @@ export class ContractResolver {
   @FieldResolver(() => [PaymentType])
   payments(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.payments.load(c.id);
+  }
+
+  @FieldResolver(() => DecimalScalar, {
+    description: "What the buyer pays into escrow: the total and the buyer's fee share",
+  })
+  depositAmount(@Root() c: Contract): string {
+    return depositAmountOf(c);
   }
 
   @FieldResolver(() => EscrowAccountType, { description: 'The money accounts of this contract' })

@@ -13,6 +13,13 @@ registerEnumType(PaymentStatus, {
   description: 'LOCKED: a deposit held in escrow, or a release or refund on its way; SETTLED: a deposit all paid out',
 });
 registerEnumType(PaymentKind, { name: 'PaymentKind', description: 'One payment per movement of money' });
+/** Who pays the escrow fee (issue 11); SPLIT: half each, the buyer covering an odd shilling. */
+export enum FeePayer {
+  BUYER = 'BUYER',
+  SELLER = 'SELLER',
+  SPLIT = 'SPLIT',
+}
+registerEnumType(FeePayer, { name: 'FeePayer' });
 registerEnumType(DisputeReason, { name: 'DisputeReason' });
 registerEnumType(DisputeStatus, { name: 'DisputeStatus' });
 registerEnumType(DisputeOutcome, { name: 'DisputeOutcome' });

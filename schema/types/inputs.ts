@@ -1,7 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { DecimalScalar } from '../scalars';
-import { DeliveryKind, DisputeOutcome, DisputeReason, PartyRole } from './enums';
+import { DeliveryKind, DisputeOutcome, DisputeReason, FeePayer, PartyRole } from './enums';
 
 // Shape only: the rules (amounts, phones, lengths) live in the domain, so USSD and workers get them too.
 @InputType()
@@ -41,6 +41,9 @@ export class CreateContractInput {
 
   @Field(() => GraphQLJSONObject, { nullable: true })
   terms?: Record<string, unknown> | null;
+
+  @Field(() => FeePayer, { nullable: true, description: 'Who pays the escrow fee; default from the configuration' })
+  feePayer?: FeePayer | null;
 
   @Field(() => [PartyInput])
   parties!: PartyInput[];

@@ -9,7 +9,7 @@ import { Dispute } from '../dispute/dispute.entity';
 @Entity({ tableName: 'contracts' })
 @Index({ properties: ['createdAt'] })
 export class Contract {
-  [OptionalProps]?: 'status' | 'currency' | 'terms' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'status' | 'currency' | 'terms' | 'feeAmount' | 'feePayer' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -32,6 +32,13 @@ export class Contract {
 
   @Property({ type: 'string', length: 3, default: 'KES' })
   currency: string = 'KES';
+
+  /** The escrow fee fixed at creation (src/escrow/fees.ts), and who pays it: BUYER, SELLER or SPLIT. */
+  @Property({ type: 'decimal', precision: 15, scale: 2, default: 0 })
+  feeAmount: string = '0.00';
+
+  @Property({ type: 'string', length: 6, default: 'BUYER' })
+  feePayer: 'BUYER' | 'SELLER' | 'SPLIT' = 'BUYER';
 
   @Property({ type: 'string', length: 120, nullable: true })
   deliveryLocation?: string | null;

@@ -8,6 +8,7 @@ import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import { normalizePhone } from '../common/phone';
 import type { ServiceContext } from '../domain';
+import { feeFor, type FeePayer } from '../escrow/fees';
 import { notify } from '../outbox/outbox';
 import { Contract } from './contract.entity';
 import { ContractStatus, PartyRole, TRANSITIONS } from './contract.enums';
@@ -33,6 +34,7 @@ export class ContractService {
       const { parties, ...fields } = v;
       const contract = em.create(Contract, {
         ...fields,
+        ...this.feeTerms(fields.totalAmount, fields.feePayer),
         code: await this.freeCode(em),
         terms: fields.terms ?? {},
         createdBy: actorLabel(actor),
@@ -182,6 +184,17 @@ export class ContractService {
 
   async partiesOf(contractIds: readonly string[]): Promise<Party[]> {
     return this.ctx.em.find(Party, { contract: { $in: [...contractIds] } }, { orderBy: { role: 'asc', id: 'asc' } });
+  }
+
+  /** The escrow fee, fixed when the deal is made so that both parties see it before they accept (issue 11). */
+  private feeTerms(total: string, payer?: FeePayer | null): { feeAmount: string; feePayer: FeePayer } {
+    const c = this.ctx.config;
+    const fee = feeFor(total, {
+      percent: c.ESCROW_FEE_PERCENT,
+      minKes: c.ESCROW_FEE_MIN_KES,
+      maxKes: c.ESCROW_FEE_MAX_KES,
+    });
+    return { feeAmount: fee.toFixed(2), feePayer: payer ?? c.ESCROW_FEE_PAYER };
   }
 
   private refWhere(ref: string): FilterQuery<Contract> {

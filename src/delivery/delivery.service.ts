@@ -9,7 +9,7 @@ import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { Decimal } from '../common/money';
-import { acceptedQuantityOf, accountIn } from '../escrow/escrow.ledger';
+import { acceptedQuantityOf, accountIn, grossLeft } from '../escrow/escrow.ledger';
 import { lotAmount, quantityDue } from '../escrow/lots';
 import { enqueue, notify, notifyLater, QUEUES } from '../outbox/outbox';
 import type { PaymentService } from '../payment/payment.service';
@@ -175,10 +175,8 @@ export class DeliveryService {
       action: 'accepted',
       details: { quantity: d.acceptedQuantity },
     });
-    const available = (await accountIn(em, contract)).available;
-    const amount = complete
-      ? available
-      : Decimal.min(lotAmount(contract.totalAmount, contract.quantity, before, lot), available);
+    const left = grossLeft(contract, await accountIn(em, contract));
+    const amount = complete ? left : Decimal.min(lotAmount(contract.totalAmount, contract.quantity, before, lot), left);
     if (complete) {
       this.contracts.transition(em, actor, contract, ContractStatus.COMPLETED, { deliveryId: d.id });
       notify(em, 'delivery.accepted', d.id);

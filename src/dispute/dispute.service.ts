@@ -6,7 +6,7 @@ import { badInput, DomainError, notFound } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { Decimal, parseAmount } from '../common/money';
 import { ContractStatus } from '../contract/contract.enums';
-import { accountIn } from '../escrow/escrow.ledger';
+import { accountIn, grossLeft } from '../escrow/escrow.ledger';
 import { splitHeld } from '../escrow/lots';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
@@ -80,7 +80,8 @@ export class DisputeService {
       if (!found) throw notFound('Dispute', input.disputeId);
       const contract = await this.contracts.lock(em, actor, found.contract.id);
       const dispute = await em.findOneOrFail(Dispute, found.id, { refresh: true });
-      const held = (await accountIn(em, contract)).available;
+      // What may still go to the seller: what is left of the total (the buyer's unspent fee share is not the seller's).
+      const held = grossLeft(contract, await accountIn(em, contract));
       const release = asked ?? (input.outcome === DisputeOutcome.RELEASE_TO_SELLER ? held : new Decimal(0));
       if (dispute.status === DisputeStatus.RESOLVED) {
         const same =
@@ -125,7 +126,7 @@ export class DisputeService {
       });
       // Each part is a payment row of its own with its own payout job: both exactly once.
       await this.payments.requestPayout(em, actor, contract, 'RELEASE', { amount: release });
-      await this.payments.requestPayout(em, actor, contract, 'REFUND', { amount: refund });
+      await this.payments.requestPayout(em, actor, contract, 'REFUND'); // all that is left: `refund`, and any unspent fee
       notify(em, 'dispute.resolved', dispute.id);
       return changed(dispute);
     });

@@ -5,6 +5,8 @@ export interface Movement {
   kind: PaymentKind;
   status: PaymentStatus;
   amount: string;
+  /** RELEASE: the part of the total it pays for (amount less the seller's fee share). */
+  grossAmount?: string | null;
 }
 
 /** A contract's escrow in figures. Always: deposited = released + refunded + fees + held. */
@@ -21,6 +23,8 @@ export interface EscrowAccount {
   payingOut: Decimal;
   /** held - payingOut: what a new decision (a lot, a refund, a split) may still move. */
   available: Decimal;
+  /** How much of the contract's total releases decided so far pay for (failed ones excluded). */
+  grossReleased: Decimal;
 }
 
 const DEPOSITED = new Set([
@@ -45,5 +49,12 @@ export function accountOf(rows: readonly Movement[]): EscrowAccount {
     (m) => (m.kind === PaymentKind.RELEASE || m.kind === PaymentKind.REFUND) && m.status === PaymentStatus.LOCKED,
   );
   const held = deposited.sub(released).sub(refunded).sub(fees);
-  return { deposited, released, refunded, fees, held, payingOut, available: held.sub(payingOut) };
+  const grossReleased = rows
+    .filter(
+      (m) =>
+        (m.kind === PaymentKind.RELEASE && m.status !== PaymentStatus.FAILED) ||
+        (m.kind === PaymentKind.DEPOSIT && m.status === PaymentStatus.RELEASED),
+    )
+    .reduce((acc, m) => acc.add(m.grossAmount ?? m.amount), new Decimal(0));
+  return { deposited, released, refunded, fees, held, payingOut, available: held.sub(payingOut), grossReleased };
 }

@@ -7,6 +7,7 @@ import { enqueue, QUEUES } from '../outbox/outbox';
 import { Delivery } from '../delivery/delivery.entity';
 import { Payment, PaymentKind, PaymentStatus } from '../payment/payment.entity';
 import { accountOf, type EscrowAccount } from './accounts';
+import { feeOnRelease, feeShares } from './fees';
 
 /** The payments job that carries out a decided payout (same name as PAYMENT_JOBS.payout, kept here to avoid a cycle). */
 const PAYOUT_JOB = 'payout';
@@ -28,6 +29,7 @@ export async function acceptedQuantityOf(em: EntityManager, contract: Contract |
 
 export interface PayoutDecision {
   kind: 'RELEASE' | 'REFUND';
+  /** A REFUND: what goes back. A RELEASE: the part of the contract's total it pays for; the fee comes out of it. */
   amount: Decimal;
   /** The accepted lot a release pays for. */
   deliveryId?: string | null;
@@ -45,24 +47,65 @@ export async function decidePayout(
   decision: PayoutDecision,
   now: Date,
 ): Promise<Payment | null> {
-  const amount = new Decimal(decision.amount);
-  if (amount.lte(0)) return null;
+  const gross = new Decimal(decision.amount);
+  if (gross.lte(0)) return null;
   const rows = await movementsOf(em, contract);
   const account = accountOf(rows);
-  if (amount.gt(account.available))
+  const release = decision.kind === 'RELEASE';
+  if (release && gross.gt(new Decimal(contract.totalAmount).sub(account.grossReleased)))
+    throw new Error(`release of ${gross.toFixed(2)} exceeds what is left of the total`);
+  const fee = release
+    ? feeOnRelease(
+        contract.totalAmount,
+        feeShares(contract.feeAmount ?? 0, contract.feePayer ?? 'BUYER'),
+        account.grossReleased,
+        gross,
+      )
+    : { buyer: new Decimal(0), seller: new Decimal(0) };
+  const amount = gross.sub(fee.seller);
+  if (amount.add(fee.buyer).add(fee.seller).gt(account.available))
     throw new Error(`payout of ${amount.toFixed(2)} exceeds the ${account.available.toFixed(2)} available`);
   const deposit = [...rows].reverse().find((r) => r.kind === PaymentKind.DEPOSIT && r.status === PaymentStatus.LOCKED);
   if (!deposit) throw new Error(`contract ${contract.code} holds no collected deposit`);
+  // A fee share as large as the lot leaves nothing to send: the release is recorded, settled at once, never sent.
+  const nothingToSend = amount.lte(0);
+  const feeTaken = fee.buyer.add(fee.seller);
+  if (feeTaken.gt(0)) {
+    // The ledger row of the fee: earned with the release it comes with, kept in our own account (no M-Pesa move).
+    const feeRow = em.create(Payment, {
+      contract,
+      kind: PaymentKind.FEE,
+      amount: feeTaken.toFixed(2),
+      currency: deposit.currency,
+      status: PaymentStatus.RELEASED,
+      payer: deposit.payer,
+      payee: 'VOICEPACT',
+      provider: deposit.provider,
+      settledAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    em.persist(feeRow);
+    audit(em, actor, {
+      contractId: contract.id,
+      subject: 'payment',
+      subjectId: feeRow.id,
+      action: 'fee-charged',
+      details: { buyer: fee.buyer.toFixed(2), seller: fee.seller.toFixed(2) },
+    });
+  }
   const payment = em.create(Payment, {
     contract,
-    kind: decision.kind === 'RELEASE' ? PaymentKind.RELEASE : PaymentKind.REFUND,
+    kind: release ? PaymentKind.RELEASE : PaymentKind.REFUND,
     amount: amount.toFixed(2),
+    grossAmount: release ? gross.toFixed(2) : null,
     currency: deposit.currency,
-    status: PaymentStatus.LOCKED,
+    status: nothingToSend ? PaymentStatus.RELEASED : PaymentStatus.LOCKED,
     payer: deposit.payer,
     payee: deposit.payee,
     provider: deposit.provider,
     payoutKind: decision.kind,
+    settledAt: nothingToSend ? now : null,
     deliveryId: decision.deliveryId ?? null,
     createdAt: now,
     updatedAt: now,
@@ -76,6 +119,7 @@ export async function decidePayout(
     action: `${decision.kind.toLowerCase()}-requested`,
     details: { amount: payment.amount, ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}) },
   });
+  if (nothingToSend) return payment;
   enqueue(em, {
     queue: QUEUES.payments,
     name: PAYOUT_JOB,
@@ -83,6 +127,17 @@ export async function decidePayout(
     data: { paymentId: payment.id },
   });
   return payment;
+}
+
+/** What is left of the contract's total to release (a RELEASE decision's largest amount). */
+export function grossLeft(contract: Contract, account: EscrowAccount): Decimal {
+  return Decimal.max(new Decimal(contract.totalAmount).sub(account.grossReleased), 0);
+}
+
+/** What the buyer pays into escrow: the total, and the buyer's share of the fee. */
+export function depositAmountOf(contract: Contract): string {
+  const { buyer } = feeShares(contract.feeAmount ?? 0, contract.feePayer ?? 'BUYER');
+  return new Decimal(contract.totalAmount).add(buyer).toFixed(2);
 }
 
 /** Once every shilling has moved on, the deposit rows say so (SETTLED); called after a payout settled. */

@@ -1,13 +1,15 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** Escrow by lots (issue 11): one payment row per movement, accepted quantities, dispute splits, the deadline. */
+/** Escrow by lots (issue 11): one payment row per movement, accepted quantities, dispute splits, the deadline, fees. */
 export class Migration20261201070919_escrow extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table "disputes" drop constraint if exists "disputes_outcome_check";`);
 
     this.addSql(`alter table "payments" drop constraint if exists "payments_status_check";`);
 
-    this.addSql(`alter table "contracts" add column "deadline_notified_at" timestamptz null;`);
+    this.addSql(
+      `alter table "contracts" add column "fee_amount" numeric(15,2) not null default 0, add column "fee_payer" varchar(6) not null default 'BUYER', add column "deadline_notified_at" timestamptz null;`,
+    );
 
     this.addSql(
       `alter table "deliveries" add column "accepted_quantity" numeric(15,3) null, add column "idempotency_key" varchar(64) null;`,
@@ -22,7 +24,7 @@ export class Migration20261201070919_escrow extends Migration {
     );
 
     this.addSql(
-      `alter table "payments" add column "kind" text check ("kind" in ('DEPOSIT', 'RELEASE', 'REFUND', 'FEE')) not null default 'DEPOSIT', add column "delivery_id" uuid null;`,
+      `alter table "payments" add column "kind" text check ("kind" in ('DEPOSIT', 'RELEASE', 'REFUND', 'FEE')) not null default 'DEPOSIT', add column "gross_amount" numeric(15,2) null, add column "delivery_id" uuid null;`,
     );
     this.addSql(
       `alter table "payments" add constraint "payments_status_check" check("status" in ('PENDING', 'LOCKED', 'RELEASED', 'REFUNDED', 'FAILED', 'SETTLED'));`,
@@ -43,7 +45,9 @@ export class Migration20261201070919_escrow extends Migration {
 
     this.addSql(`alter table "payments" drop constraint if exists "payments_status_check";`);
 
-    this.addSql(`alter table "contracts" drop column "deadline_notified_at";`);
+    this.addSql(
+      `alter table "contracts" drop column "fee_amount", drop column "fee_payer", drop column "deadline_notified_at";`,
+    );
 
     this.addSql(`alter table "deliveries" drop constraint "deliveries_contract_id_idempotency_key_unique";`);
     this.addSql(`alter table "deliveries" drop column "accepted_quantity", drop column "idempotency_key";`);
@@ -54,7 +58,7 @@ export class Migration20261201070919_escrow extends Migration {
       `alter table "disputes" add constraint "disputes_outcome_check" check("outcome" in ('RELEASE_TO_SELLER', 'REFUND_TO_BUYER'));`,
     );
 
-    this.addSql(`alter table "payments" drop column "kind", drop column "delivery_id";`);
+    this.addSql(`alter table "payments" drop column "kind", drop column "gross_amount", drop column "delivery_id";`);
 
     this.addSql(
       `alter table "payments" add constraint "payments_status_check" check("status" in ('PENDING', 'LOCKED', 'RELEASED', 'REFUNDED', 'FAILED'));`,

@@ -4,7 +4,7 @@ import { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { Party } from '../contract/party.entity';
 import { Delivery, DeliveryKind } from '../delivery/delivery.entity';
-import { acceptedQuantityOf, accountIn } from '../escrow/escrow.ledger';
+import { acceptedQuantityOf, accountIn, grossLeft } from '../escrow/escrow.ledger';
 import { lotAmount, quantityDue } from '../escrow/lots';
 import { Dispute } from '../dispute/dispute.entity';
 import type { ServiceContext } from '../domain';
@@ -152,7 +152,7 @@ export class NotificationService {
     const c = d.contract;
     if (d.acceptedAt || c.status !== ContractStatus.ACTIVE) return [];
     const before = await acceptedQuantityOf(this.ctx.em, c);
-    const available = (await accountIn(this.ctx.em, c)).available;
+    const available = grossLeft(c, await accountIn(this.ctx.em, c));
     const lot = d.kind === DeliveryKind.FULL || d.quantity == null ? quantityDue(c.quantity, before) : d.quantity;
     const complete = before.add(lot).gte(c.quantity);
     const amount = complete ? available : Decimal.min(lotAmount(c.totalAmount, c.quantity, before, lot), available);

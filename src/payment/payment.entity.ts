@@ -45,6 +45,10 @@ export class Payment {
   @Property({ type: 'decimal', precision: 15, scale: 2 })
   amount!: string;
 
+  /** A RELEASE: the part of the contract's total it pays for (amount is that less the seller's fee share). */
+  @Property({ type: 'decimal', precision: 15, scale: 2, nullable: true })
+  grossAmount?: string | null;
+
   /** The accepted lot (delivery) a RELEASE pays for. */
   @Property({ type: 'uuid', nullable: true })
   deliveryId?: string | null;

@@ -10,7 +10,7 @@ import type { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
-import { accountIn, decidePayout } from '../escrow/escrow.ledger';
+import { accountIn, decidePayout, depositAmountOf, grossLeft } from '../escrow/escrow.ledger';
 import { enqueue, QUEUES } from '../outbox/outbox';
 import { Payment, PaymentStatus } from './payment.entity';
 
@@ -52,7 +52,7 @@ export class PaymentService {
       const party = (role: PartyRole) => contract.parties.getItems().find((p) => p.role === role)!.phoneNumber;
       const payment = em.create(Payment, {
         contract,
-        amount: contract.totalAmount,
+        amount: depositAmountOf(contract), // the total, plus the buyer's share of the fee
         currency: contract.currency,
         payer: party(PartyRole.BUYER),
         payee: party(PartyRole.SELLER),
@@ -95,7 +95,11 @@ export class PaymentService {
     kind: PayoutKind,
     opts: { amount?: Decimal.Value; deliveryId?: string } = {},
   ): Promise<Payment | null> {
-    const amount = new Decimal(opts.amount ?? (await accountIn(em, contract)).available);
+    const account = opts.amount == null ? await accountIn(em, contract) : null;
+    // By default: a release pays for all that is left of the total, a refund returns all that is still available.
+    const amount = new Decimal(
+      opts.amount ?? (kind === 'RELEASE' ? grossLeft(contract, account!) : account!.available),
+    );
     return decidePayout(em, actor, contract, { kind, amount, deliveryId: opts.deliveryId }, this.ctx.now());
   }
 
