@@ -46,6 +46,8 @@ export async function decidePayout(
   contract: Contract,
   decision: PayoutDecision,
   now: Date,
+  /** M-Pesa's per-transaction limit (MPESA_MAX_TRANSACTION_KES); 0: none. */
+  maxPerTransaction = 0,
 ): Promise<Payment | null> {
   const gross = new Decimal(decision.amount);
   if (gross.lte(0)) return null;
@@ -94,39 +96,64 @@ export async function decidePayout(
       details: { buyer: fee.buyer.toFixed(2), seller: fee.seller.toFixed(2) },
     });
   }
-  const payment = em.create(Payment, {
-    contract,
-    kind: release ? PaymentKind.RELEASE : PaymentKind.REFUND,
-    amount: amount.toFixed(2),
-    grossAmount: release ? gross.toFixed(2) : null,
-    currency: deposit.currency,
-    status: nothingToSend ? PaymentStatus.RELEASED : PaymentStatus.LOCKED,
-    payer: deposit.payer,
-    payee: deposit.payee,
-    provider: deposit.provider,
-    payoutKind: decision.kind,
-    settledAt: nothingToSend ? now : null,
-    deliveryId: decision.deliveryId ?? null,
-    createdAt: now,
-    updatedAt: now,
-  });
-  payment.payoutRef = `VP${payment.id.replace(/-/g, '').slice(0, 18).toUpperCase()}`;
-  em.persist(payment);
-  audit(em, actor, {
-    contractId: contract.id,
-    subject: 'payment',
-    subjectId: payment.id,
-    action: `${decision.kind.toLowerCase()}-requested`,
-    details: { amount: payment.amount, ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}) },
-  });
-  if (nothingToSend) return payment;
-  enqueue(em, {
-    queue: QUEUES.payments,
-    name: PAYOUT_JOB,
-    jobId: `payout-${payment.id}`,
-    data: { paymentId: payment.id },
-  });
-  return payment;
+  // Above M-Pesa's per-transaction limit a payout goes out in parts, each a row with its own job (each exactly once);
+  // the seller's fee share is counted in the first part's gross, so the parts' gross adds up to the decision's.
+  const parts = nothingToSend ? [amount] : splitForProvider(amount, maxPerTransaction);
+  let first: Payment | null = null;
+  for (const [i, part] of parts.entries()) {
+    const payment = em.create(Payment, {
+      contract,
+      kind: release ? PaymentKind.RELEASE : PaymentKind.REFUND,
+      amount: part.toFixed(2),
+      grossAmount: release ? (i === 0 ? part.add(fee.seller) : part).toFixed(2) : null,
+      currency: deposit.currency,
+      status: nothingToSend ? PaymentStatus.RELEASED : PaymentStatus.LOCKED,
+      payer: deposit.payer,
+      payee: deposit.payee,
+      provider: deposit.provider,
+      payoutKind: decision.kind,
+      settledAt: nothingToSend ? now : null,
+      deliveryId: decision.deliveryId ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    payment.payoutRef = `VP${payment.id.replace(/-/g, '').slice(0, 18).toUpperCase()}`;
+    em.persist(payment);
+    first ??= payment;
+    audit(em, actor, {
+      contractId: contract.id,
+      subject: 'payment',
+      subjectId: payment.id,
+      action: `${decision.kind.toLowerCase()}-requested`,
+      details: {
+        amount: payment.amount,
+        ...(parts.length > 1 ? { part: i + 1, of: parts.length } : {}),
+        ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}),
+      },
+    });
+    if (nothingToSend) continue;
+    enqueue(em, {
+      queue: QUEUES.payments,
+      name: PAYOUT_JOB,
+      jobId: `payout-${payment.id}`,
+      data: { paymentId: payment.id },
+    });
+  }
+  return first;
+}
+
+/** Parts of at most `max` (the last one the remainder); one part when max is 0 (no limit). */
+export function splitForProvider(amount: Decimal.Value, max: number): Decimal[] {
+  const a = new Decimal(amount);
+  if (!max || a.lte(max)) return [a];
+  const parts: Decimal[] = [];
+  let left = a;
+  while (left.gt(max)) {
+    parts.push(new Decimal(max));
+    left = left.sub(max);
+  }
+  if (left.gt(0)) parts.push(left);
+  return parts;
 }
 
 /** What is left of the contract's total to release (a RELEASE decision's largest amount). */

@@ -100,7 +100,14 @@ export class PaymentService {
     const amount = new Decimal(
       opts.amount ?? (kind === 'RELEASE' ? grossLeft(contract, account!) : account!.available),
     );
-    return decidePayout(em, actor, contract, { kind, amount, deliveryId: opts.deliveryId }, this.ctx.now());
+    return decidePayout(
+      em,
+      actor,
+      contract,
+      { kind, amount, deliveryId: opts.deliveryId },
+      this.ctx.now(),
+      this.ctx.config.MPESA_MAX_TRANSACTION_KES,
+    );
   }
 
   async list(actor: Actor, filter: PaymentFilter): Promise<Page<Payment>> {
