@@ -1,7 +1,11 @@
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
 import { domainOf } from './support/drive';
 import { eventually } from './support/eventually';
-import { BUYER, loginAs } from './support/fixtures';
+import { BUYER, loginAs, SELLER } from './support/fixtures';
+import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
+import { gsm7Length, isGsm7 } from '../src/common/gsm7';
+import { text } from '../src/notification/notification.texts';
+import { Language } from '../src/profile/profile.entity';
 import { confirmedContract, FAST, fundAndWaitLocked } from './support/money-flow';
 import { phoneActor } from '../src/auth/actor';
 import { feeFor, feeOnRelease, feeShares } from '../src/escrow/fees';
@@ -34,6 +38,31 @@ describe('the fee rule', () => {
       '13',
     ]);
   });
+});
+
+test('the text asking a party to accept shows the fee and who pays it, in one SMS in both languages', () => {
+  const long = {
+    code: 'VP-7K3Q9D',
+    role: 'SELLER',
+    qty: '1250.5',
+    unit: 'crates',
+    money: 'KES 9,999,999,999,999',
+    fee: 'KES 5,000',
+    feePayer: 'SPLIT',
+    ussd: '*384*12345#',
+    product: 'Maïs “grade A” — Kitale 🌽 '.repeat(3).slice(0, 60),
+  };
+  expect(text('createdWithFee', Language.EN, long)).toMatch(
+    /, fee KES 5,000 \(half each\)\. To accept, dial \*384\*12345# and choose VP-7K3Q9D\.$/,
+  );
+  expect(text('createdWithFee', Language.SW, long)).toMatch(
+    /ada KES 5,000 \(nusu kwa nusu\)\. Kukubali, piga \*384\*12345# uchague VP-7K3Q9D\.$/,
+  );
+  for (const lang of [Language.EN, Language.SW]) {
+    const t = text('createdWithFee', lang, long);
+    expect(isGsm7(t)).toBe(true);
+    expect(gsm7Length(t)).toBeLessThanOrEqual(160);
+  }
 });
 
 describe('fees through the API, the workers and the sandbox', () => {
@@ -75,6 +104,14 @@ describe('fees through the API, the workers and the sandbox', () => {
   test('paid by the buyer: shown before anyone agrees, carried by the deposit, one ledger row per release', async () => {
     const c = await confirmedContract(app, { totalAmount: '3000', quantity: '10' });
     expect(await read(c.id)).toMatchObject({ feeAmount: '60.00', feePayer: 'BUYER', depositAmount: '3060.00' });
+    await wait(async () =>
+      (app.running.sms as DevSmsSender).sent.some(
+        (m) =>
+          m.to === SELLER &&
+          m.text.includes(`${c.code}: you are seller`) &&
+          m.text.includes('fee KES 60 (paid by the buyer)'),
+      ),
+    );
     await fundAndWaitLocked(app, c.id, wait);
     await lot(c.id, '4');
     await lot(c.id, '6');

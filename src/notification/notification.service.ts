@@ -45,7 +45,14 @@ export class NotificationService {
         const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
         // The party who proposed the deal by phone has accepted already: only the others are asked to.
         const toAsk = c.parties.getItems().filter((p) => !p.acceptedAt);
-        return this.each(toAsk, 'created', (p) => ({ ...this.vars(c), role: p.role }));
+        // With a fee, the text that asks for acceptance says it (issue 11): the fee is agreed with the deal.
+        const withFee = new Decimal(c.feeAmount ?? 0).gt(0);
+        return this.each(toAsk, withFee ? 'createdWithFee' : 'created', (p) => ({
+          ...this.vars(c),
+          role: p.role,
+          fee: money(c.currency, new Decimal(c.feeAmount).toFixed(2)),
+          feePayer: c.feePayer,
+        }));
       }
       case 'contract.active': {
         const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });

@@ -7,6 +7,10 @@ const TEXTS = {
     EN: 'VoicePact {code}: you are {role} for {qty} {unit} {product}, {money}. To accept, dial {ussd} and choose {code}.',
     SW: 'VoicePact {code}: wewe ni {role} wa {qty} {unit} {product}, {money}. Kukubali, piga {ussd} uchague {code}.',
   },
+  createdWithFee: {
+    EN: 'VoicePact {code}: you are {role} for {qty} {unit} {product}, {money}, fee {fee} ({feePayer}). To accept, dial {ussd} and choose {code}.',
+    SW: 'VoicePact {code}: wewe ni {role} wa {qty} {unit} {product}, {money}, ada {fee} ({feePayer}). Kukubali, piga {ussd} uchague {code}.',
+  },
   active: {
     EN: 'VoicePact {code}: {money} is now held in escrow. Seller: deliver. Buyer: when goods arrive, confirm on {ussd}.',
     SW: 'VoicePact {code}: {money} sasa imehifadhiwa. Muuzaji: peleka bidhaa. Mnunuzi: ukipokea, thibitisha kwa {ussd}.',
@@ -102,7 +106,9 @@ export type TextVars = Partial<
     | 'ref'
     | 'minutes'
     | 'name'
-    | 'at',
+    | 'at'
+    | 'fee'
+    | 'feePayer',
     string
   >
 >;
@@ -119,6 +125,9 @@ const WORDS: Record<string, Record<Language, string>> = {
   OTHER: { EN: 'other', SW: 'mengine' },
   RELEASE_TO_SELLER: { EN: 'payment released to the seller', SW: 'malipo yamepelekwa kwa muuzaji' },
   SPLIT: { EN: 'payment split between seller and buyer', SW: 'malipo yamegawanywa kati ya muuzaji na mnunuzi' },
+  FEE_BUYER: { EN: 'paid by the buyer', SW: 'analipa mnunuzi' },
+  FEE_SELLER: { EN: 'paid by the seller', SW: 'analipa muuzaji' },
+  FEE_SPLIT: { EN: 'half each', SW: 'nusu kwa nusu' },
   REFUND_TO_BUYER: { EN: 'payment refunded to the buyer', SW: 'malipo yamerudishwa kwa mnunuzi' },
 };
 
@@ -132,6 +141,7 @@ const inWords = (vars: TextVars, lang: Language): TextVars => ({
   ...Object.fromEntries(
     (['role', 'reason', 'outcome'] as const).filter((k) => vars[k]).map((k) => [k, word(vars[k]!, lang)]),
   ),
+  ...(vars.feePayer ? { feePayer: word(`FEE_${vars.feePayer}`, lang) } : {}),
 });
 
 export const text = (key: TextKey, lang: Language, vars: TextVars): string =>
