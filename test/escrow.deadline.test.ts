@@ -76,7 +76,7 @@ describe('the delivery deadline, through the real workers and the sandbox', () =
   const REFUND = 'mutation($id: ID!) { refundUndelivered(contractId: $id) { status } }';
 
   async function activeContract(totalAmount = '3000') {
-    const c = await confirmedContract(app, { totalAmount, quantity: '10' });
+    const c = await confirmedContract(app, { buyer: BUYER, seller: SELLER, totalAmount, quantity: '10' });
     await fundAndWaitLocked(app, c.id, wait);
     return c;
   }

@@ -3,7 +3,7 @@ import { Payment, PaymentKind } from '../src/payment/payment.entity';
 import { phoneActor } from '../src/auth/actor';
 import { domainOf } from './support/drive';
 import { eventually } from './support/eventually';
-import { BUYER } from './support/fixtures';
+import { BUYER, SELLER } from './support/fixtures';
 import { auditCount, confirmedContract, fundAndWaitLocked, statusOf } from './support/money-flow';
 import { B2C_PATH, startMpesaApp } from './support/mpesa-app';
 import { configAsEnv, spawnWorker } from './support/worker-child';
@@ -30,7 +30,7 @@ test('a deadline refund whose worker is killed in the middle, and started again,
   const paymentsOf = (contractId: string, kind: PaymentKind) =>
     app.running.orm.em.fork().find(Payment, { contract: contractId, kind });
   try {
-    const c = await confirmedContract(app, { totalAmount: '3000', quantity: '10' });
+    const c = await confirmedContract(app, { buyer: BUYER, seller: SELLER, totalAmount: '3000', quantity: '10' });
     await fundAndWaitLocked(app, c.id, (f) => eventually(f, { what: 'deposit' }));
     await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
       contractId: c.id,

@@ -102,7 +102,7 @@ describe('fees through the API, the workers and the sandbox', () => {
   const payments = (c: any) => c.escrow.payments.map((p: any) => [p.kind, p.status, p.amount]);
 
   test('paid by the buyer: shown before anyone agrees, carried by the deposit, one ledger row per release', async () => {
-    const c = await confirmedContract(app, { totalAmount: '3000', quantity: '10' });
+    const c = await confirmedContract(app, { buyer: BUYER, seller: SELLER, totalAmount: '3000', quantity: '10' });
     expect(await read(c.id)).toMatchObject({ feeAmount: '60.00', feePayer: 'BUYER', depositAmount: '3060.00' });
     await wait(async () =>
       (app.running.sms as DevSmsSender).sent.some(
@@ -131,7 +131,13 @@ describe('fees through the API, the workers and the sandbox', () => {
   });
 
   test('paid by the seller: the deposit is the total, each payout carries the fee', async () => {
-    const c = await confirmedContract(app, { totalAmount: '3000', quantity: '10', feePayer: 'SELLER' });
+    const c = await confirmedContract(app, {
+      buyer: BUYER,
+      seller: SELLER,
+      totalAmount: '3000',
+      quantity: '10',
+      feePayer: 'SELLER',
+    });
     expect(await read(c.id)).toMatchObject({ feeAmount: '60.00', feePayer: 'SELLER', depositAmount: '3000.00' });
     await fundAndWaitLocked(app, c.id, wait);
     await lot(c.id, '4');
@@ -145,7 +151,13 @@ describe('fees through the API, the workers and the sandbox', () => {
   });
 
   test('split half each with rounding; what is refunded carries no fee and the buyer gets the unspent share back', async () => {
-    const c = await confirmedContract(app, { totalAmount: '2525', quantity: '10', feePayer: 'SPLIT' });
+    const c = await confirmedContract(app, {
+      buyer: BUYER,
+      seller: SELLER,
+      totalAmount: '2525',
+      quantity: '10',
+      feePayer: 'SPLIT',
+    });
     expect(await read(c.id)).toMatchObject({ feeAmount: '51.00', depositAmount: '2551.00' });
     await fundAndWaitLocked(app, c.id, wait);
     await lot(c.id, '5'); // 1262 of the total: 12 of the buyer's 26, 12 of the seller's 25

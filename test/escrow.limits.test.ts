@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from './support/app';
 import { domainOf } from './support/drive';
 import { eventually } from './support/eventually';
-import { BUYER } from './support/fixtures';
+import { BUYER, SELLER } from './support/fixtures';
 import { auditCount, confirmedContract, FAST, fundAndWaitLocked } from './support/money-flow';
 import { phoneActor } from '../src/auth/actor';
 import { splitForProvider } from '../src/escrow/escrow.ledger';
@@ -27,7 +27,13 @@ describe('payouts above the M-Pesa limit (a limit of KES 1,000 here), through th
 
   test('a release of KES 2,450 goes out as 1,000 + 1,000 + 450, each sent once, and the accounts add up', async () => {
     // The fee is paid by the seller: 2,500 less 50.
-    const c = await confirmedContract(app, { totalAmount: '2500', quantity: '10', feePayer: 'SELLER' });
+    const c = await confirmedContract(app, {
+      buyer: BUYER,
+      seller: SELLER,
+      totalAmount: '2500',
+      quantity: '10',
+      feePayer: 'SELLER',
+    });
     await fundAndWaitLocked(app, c.id, (f) => eventually(f, { what: 'the deposit' }));
     await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
     const rows = await eventually(

@@ -40,7 +40,7 @@ const payouts = (contractId: string) =>
     .find(Payment, { contract: contractId, kind: { $ne: PaymentKind.DEPOSIT } }, { orderBy: { createdAt: 'asc' } });
 
 async function activeContract(totalAmount: string, quantity = '10') {
-  const c = await confirmedContract(app, { totalAmount, quantity });
+  const c = await confirmedContract(app, { buyer: BUYER, seller: SELLER, totalAmount, quantity });
   await fundAndWaitLocked(app, c.id, wait);
   return c;
 }

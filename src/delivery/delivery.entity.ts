@@ -1,5 +1,5 @@
-import { Entity, Enum, ManyToOne, PrimaryKey, Property, OptionalProps, Unique } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Enum, ManyToOne, Property, OptionalProps, Unique } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 import type { Contract } from '../contract/contract.entity';
 import { PartyRole } from '../contract/contract.enums';
 
@@ -10,11 +10,8 @@ export enum DeliveryKind {
 
 @Entity({ tableName: 'deliveries' })
 @Unique({ properties: ['contract', 'idempotencyKey'] })
-export class Delivery {
+export class Delivery extends BaseEntity {
   [OptionalProps]?: 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @ManyToOne('Contract', { deleteRule: 'cascade', index: true })
   contract!: Contract;
@@ -48,7 +45,4 @@ export class Delivery {
   /** The caller's key for this confirmation: sent again, it changes nothing (one lot, one release). */
   @Property({ type: 'string', length: 64, nullable: true })
   idempotencyKey?: string | null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

@@ -71,7 +71,7 @@ export class DeliveryService {
             });
         }
         const d = this.record(em, actor, contract, party.role, input);
-        notify(em, 'delivery.partial', d.id);
+        notify(em, this.ctx.now(), 'delivery.partial', d.id);
         if (input.quantity == null) return changed(d);
         if (party.role === PartyRole.BUYER) await this.accept(em, actor, contract, d);
         else this.openReleaseWindow(em, d);
@@ -86,7 +86,7 @@ export class DeliveryService {
         if (pending)
           return alreadyDone(pending, `Delivery for ${contract.code} is already reported; waiting for the buyer`);
         const d = this.record(em, actor, contract, party.role, input);
-        notify(em, 'delivery.reported', d.id);
+        notify(em, this.ctx.now(), 'delivery.reported', d.id);
         this.openReleaseWindow(em, d);
         return changed(d);
       }
@@ -133,7 +133,7 @@ export class DeliveryService {
       createdAt: this.ctx.now(),
     });
     em.persist(d);
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: contract.id,
       subject: 'delivery',
       subjectId: d.id,
@@ -145,7 +145,7 @@ export class DeliveryService {
   /** The seller's report (full, or a lot) is accepted when the window passes; the buyer is warned before. */
   private openReleaseWindow(em: EntityManager, d: Delivery): void {
     const windowMs = Math.round(this.ctx.config.ESCROW_RELEASE_HOURS * 3600_000);
-    enqueue(em, {
+    enqueue(em, this.ctx.now(), {
       queue: QUEUES.payments,
       name: RELEASE_WINDOW_JOB,
       jobId: `release-window-${d.id}`,
@@ -153,7 +153,7 @@ export class DeliveryService {
       delayMs: windowMs,
     });
     const warnMs = Math.round(this.ctx.config.RELEASE_WARNING_HOURS * 3600_000);
-    notifyLater(em, 'release.warning', d.id, Math.max(0, windowMs - warnMs));
+    notifyLater(em, this.ctx.now(), 'release.warning', d.id, Math.max(0, windowMs - warnMs));
   }
 
   /**
@@ -168,7 +168,7 @@ export class DeliveryService {
     d.acceptedAt = this.ctx.now();
     d.acceptedBy = actor.kind === 'phone' ? actor.phone : actor.kind === 'system' ? `system:${actor.job}` : actor.kind;
     d.acceptedQuantity = lot.toString();
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: contract.id,
       subject: 'delivery',
       subjectId: d.id,
@@ -179,7 +179,7 @@ export class DeliveryService {
     const amount = complete ? left : Decimal.min(lotAmount(contract.totalAmount, contract.quantity, before, lot), left);
     if (complete) {
       this.contracts.transition(em, actor, contract, ContractStatus.COMPLETED, { deliveryId: d.id });
-      notify(em, 'delivery.accepted', d.id);
+      notify(em, this.ctx.now(), 'delivery.accepted', d.id);
     }
     await this.payments.requestPayout(em, actor, contract, 'RELEASE', { amount, deliveryId: d.id });
   }

@@ -64,7 +64,7 @@ export class DisputeService {
         disputeId: dispute.id,
         reason: input.reason,
       });
-      notify(em, 'dispute.raised', dispute.id);
+      notify(em, this.ctx.now(), 'dispute.raised', dispute.id);
       return changed(dispute);
     });
   }
@@ -111,7 +111,7 @@ export class DisputeService {
       dispute.resolution = input.note?.trim() || null;
       dispute.resolvedAt = this.ctx.now();
       dispute.resolvedBy = actor.kind;
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'dispute',
         subjectId: dispute.id,
@@ -127,7 +127,7 @@ export class DisputeService {
       // Each part is a payment row of its own with its own payout job: both exactly once.
       await this.payments.requestPayout(em, actor, contract, 'RELEASE', { amount: release });
       await this.payments.requestPayout(em, actor, contract, 'REFUND'); // all that is left: `refund`, and any unspent fee
-      notify(em, 'dispute.resolved', dispute.id);
+      notify(em, this.ctx.now(), 'dispute.resolved', dispute.id);
       return changed(dispute);
     });
   }

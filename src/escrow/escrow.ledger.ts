@@ -88,7 +88,7 @@ export async function decidePayout(
       updatedAt: now,
     });
     em.persist(feeRow);
-    audit(em, actor, {
+    audit(em, now, actor, {
       contractId: contract.id,
       subject: 'payment',
       subjectId: feeRow.id,
@@ -120,7 +120,7 @@ export async function decidePayout(
     payment.payoutRef = `VP${payment.id.replace(/-/g, '').slice(0, 18).toUpperCase()}`;
     em.persist(payment);
     first ??= payment;
-    audit(em, actor, {
+    audit(em, now, actor, {
       contractId: contract.id,
       subject: 'payment',
       subjectId: payment.id,
@@ -132,7 +132,7 @@ export async function decidePayout(
       },
     });
     if (nothingToSend) continue;
-    enqueue(em, {
+    enqueue(em, now, {
       queue: QUEUES.payments,
       name: PAYOUT_JOB,
       jobId: `payout-${payment.id}`,

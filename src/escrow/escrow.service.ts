@@ -66,26 +66,31 @@ export class EscrowService {
       if (deadline.getTime() > this.ctx.now().getTime()) return false;
       if (quantityDue(c.quantity, await acceptedQuantityOf(em, c)).isZero()) return false;
       c.deadlineNotifiedAt = this.ctx.now();
-      audit(em, sweeper, { contractId: c.id, subject: 'contract', subjectId: c.id, action: 'deadline-passed' });
+      audit(em, this.ctx.now(), sweeper, {
+        contractId: c.id,
+        subject: 'contract',
+        subjectId: c.id,
+        action: 'deadline-passed',
+      });
       // One of each per deadline: an extended deadline that passes again is told about again.
       const key = `${c.id}-${deadline.getTime()}`;
       const data = { subjectId: c.id, deadline: deadline.toISOString() };
       const refundInMs = Math.max(0, deadline.getTime() + this.graceMs - this.ctx.now().getTime());
       const warnMs = this.ctx.config.RELEASE_WARNING_HOURS * 3600_000;
-      enqueue(em, {
+      enqueue(em, this.ctx.now(), {
         queue: QUEUES.notifications,
         name: 'delivery.overdue',
         jobId: `delivery.overdue-${key}`,
         data: { event: 'delivery.overdue', ...data },
       });
-      enqueue(em, {
+      enqueue(em, this.ctx.now(), {
         queue: QUEUES.notifications,
         name: 'refund.warning',
         jobId: `refund.warning-${key}`,
         data: { event: 'refund.warning', ...data },
         delayMs: Math.max(0, Math.round(refundInMs - warnMs)),
       });
-      enqueue(em, {
+      enqueue(em, this.ctx.now(), {
         queue: QUEUES.payments,
         name: DEADLINE_REFUND_JOB,
         jobId: `${DEADLINE_REFUND_JOB}-${key}`,
@@ -130,7 +135,7 @@ export class EscrowService {
         return alreadyDone(c, `The delivery deadline of ${c.code} is ${deadline.toISOString()}`);
       c.deliveryDeadline = new Date(Math.max(deadline.getTime(), this.ctx.now().getTime()) + DEADLINE_EXTENSION_MS);
       c.deadlineNotifiedAt = null;
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: c.id,
         subject: 'contract',
         subjectId: c.id,

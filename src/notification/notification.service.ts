@@ -1,4 +1,5 @@
-import { Decimal, formatAmount } from '../common/money';
+import { formatEatDateTime } from '../common/east-africa-time';
+import { Decimal, formatMoney as money } from '../common/money';
 import { maskPhone } from '../common/phone';
 import { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
@@ -18,15 +19,6 @@ export interface Sms {
   to: string;
   text: string;
 }
-
-const nairobi = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Africa/Nairobi',
-  day: 'numeric',
-  month: 'short',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
 
 /**
  * Who hears about a domain event, and in which words: decided here from the event and the ids it carries,
@@ -64,7 +56,7 @@ export class NotificationService {
       }
       case 'delivery.reported': {
         const d = await em.findOneOrFail(Delivery, subjectId, { populate: ['contract.parties'] });
-        const releaseAt = nairobi.format(
+        const releaseAt = formatEatDateTime(
           new Date(d.createdAt.getTime() + this.ctx.config.ESCROW_RELEASE_HOURS * 3600_000),
         );
         return this.each(this.role(d.contract, PartyRole.BUYER), 'deliveryReported', () => ({
@@ -164,7 +156,7 @@ export class NotificationService {
     const complete = before.add(lot).gte(c.quantity);
     const amount = complete ? available : Decimal.min(lotAmount(c.totalAmount, c.quantity, before, lot), available);
     const seller = this.role(c, PartyRole.SELLER)[0];
-    const at = nairobi.format(new Date(d.createdAt.getTime() + this.ctx.config.ESCROW_RELEASE_HOURS * 3600_000));
+    const at = formatEatDateTime(new Date(d.createdAt.getTime() + this.ctx.config.ESCROW_RELEASE_HOURS * 3600_000));
     return this.each(this.role(c, PartyRole.BUYER), 'releaseWarning', () => ({
       ...this.vars(c),
       money: money(c.currency, amount.toFixed(2)),
@@ -184,7 +176,7 @@ export class NotificationService {
       ...this.vars(c),
       qty: due.toFixed(3).replace(/\.?0+$/, ''),
       money: money(c.currency, available.toFixed(2)),
-      at: nairobi.format(new Date(c.deliveryDeadline.getTime() + this.ctx.config.DELIVERY_GRACE_SECONDS * 1000)),
+      at: formatEatDateTime(new Date(c.deliveryDeadline.getTime() + this.ctx.config.DELIVERY_GRACE_SECONDS * 1000)),
     };
     if (event === 'refund.warning') return this.each(this.role(c, PartyRole.SELLER), 'refundWarning', () => v);
     return [
@@ -227,6 +219,3 @@ export class NotificationService {
     return c.parties.getItems().filter((p) => p.role === role);
   }
 }
-
-const money = (currency: string, amount: string) =>
-  `${currency} ${formatAmount(amount, amount.endsWith('.00') ? 0 : 2)}`;

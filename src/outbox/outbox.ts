@@ -42,7 +42,7 @@ export interface OutboxJob {
 }
 
 /** Written in the caller's transaction: the job exists if and only if the decision committed. */
-export function enqueue(em: EntityManager, job: OutboxJob): void {
+export function enqueue(em: EntityManager, at: Date, job: OutboxJob): void {
   em.persist(
     em.create(OutboxMessage, {
       queue: job.queue,
@@ -50,18 +50,19 @@ export function enqueue(em: EntityManager, job: OutboxJob): void {
       jobId: job.jobId,
       data: job.data,
       delayMs: job.delayMs ?? 0,
-      createdAt: new Date(),
+      createdAt: at,
     }),
   );
 }
 
 export function notify(
   em: EntityManager,
+  at: Date,
   event: NotificationEvent,
   subjectId: string,
   data: Record<string, unknown> = {},
 ): void {
-  enqueue(em, {
+  enqueue(em, at, {
     queue: QUEUES.notifications,
     name: event,
     jobId: `${event}-${subjectId}`,
@@ -70,8 +71,14 @@ export function notify(
 }
 
 /** A notification due later (a warning before money moves by itself); its recipients decide at send time. */
-export function notifyLater(em: EntityManager, event: NotificationEvent, subjectId: string, delayMs: number): void {
-  enqueue(em, {
+export function notifyLater(
+  em: EntityManager,
+  at: Date,
+  event: NotificationEvent,
+  subjectId: string,
+  delayMs: number,
+): void {
+  enqueue(em, at, {
     queue: QUEUES.notifications,
     name: event,
     jobId: `${event}-${subjectId}`,
