@@ -176,12 +176,12 @@ describe('the delivery deadline, through the real workers and the sandbox', () =
     expect(await refunds(c.id)).toHaveLength(0);
   });
 
-  test("the buyer is warned before a seller's report is accepted by itself, with the amount and the seller's name", async () => {
+  test("the buyer is warned before a seller's report is accepted by itself, with the amount and the seller's name (the fixture's)", async () => {
     const c = await activeContract('3500');
     await domainOf(app).deliveries.confirm(phoneActor(SELLER), { contractId: c.id, kind: 'FULL' as never });
     await wait(async () =>
       textsTo(BUYER, c.code).some((t) =>
-        /: KES 3,500 goes to Otieno on .* unless you report a problem: dial \*384\*1234#$/.test(t),
+        /: KES 3,500 goes to Seller on .* unless you report a problem: dial \*384\*1234#$/.test(t),
       ),
     );
     await wait(async () => (await statusOf(app, c.id)) === 'COMPLETED', 'the release window');
