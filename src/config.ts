@@ -20,18 +20,33 @@ const cidrList = (def: string) =>
         .filter(Boolean),
     );
 
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be host:port');
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: int(3000),
     HOST: z.string().default('0.0.0.0'),
-    DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/voicepact'),
-    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
-    /** Key prefix for queues and rate limits: lets deployments (and test files) share one Redis. */
+    /**
+     * Unset (development): PostgreSQL on LOCAL_POSTGRES_ADDRESS if it answers, else the embedded one; Redis on
+     * LOCAL_REDIS_ADDRESS if it answers, else a redis-server started from the PATH (src/server/local-services.ts).
+     */
+    DATABASE_URL: z.url().optional(),
+    REDIS_URL: z.url().optional(),
+    /** Development: start the embedded PostgreSQL even when LOCAL_POSTGRES_ADDRESS answers. */
+    EMBEDDED_POSTGRES: bool.default(false),
+    LOCAL_POSTGRES_ADDRESS: hostPort.default('127.0.0.1:5432'),
+    LOCAL_REDIS_ADDRESS: hostPort.default('127.0.0.1:6379'),
+    /** The embedded PostgreSQL's data and the local redis-server's files (relative to the working directory). */
+    LOCAL_DATA_DIR: z.string().min(1).default('.data'),
+    /**
+     * Key prefix for queues and rate limits: lets deployments (and test files) share one Redis. Unset, it is
+     * `voicepact:<database name>`, so two databases on one Redis never run each other's jobs.
+     */
     REDIS_PREFIX: z
       .string()
-      .regex(/^[\w-]{1,40}$/)
-      .default('voicepact'),
+      .regex(/^[\w:-]{1,80}$/)
+      .optional(),
     ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: bool.default(false),
@@ -40,6 +55,10 @@ const schema = z
     DEFAULT_COUNTRY: z.string().length(2).default('KE'),
     LOGIN_CODE_TTL_SECONDS: int(300),
     SESSION_TOKEN_TTL_HOURS: int(24 * 30),
+    /** Wrong login codes allowed per phone, and per caller address, in LOGIN_GUESS_WINDOW_SECONDS (issue 10). */
+    LOGIN_GUESSES_PER_PHONE: z.coerce.number().int().min(1).default(10),
+    LOGIN_GUESSES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+    LOGIN_GUESS_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
     GRAPHQL_MAX_DEPTH: int(8),
     GRAPHQL_MAX_COST: int(5000),
     // USSD adapter
@@ -120,7 +139,23 @@ const schema = z
         path: ['PAYOUT_IN_DOUBT_SECONDS'],
         message: 'must be at least twice PROVIDER_TIMEOUT_MS, or a payout still in flight could be sent twice',
       });
+    if (env.EMBEDDED_POSTGRES && env.DATABASE_URL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EMBEDDED_POSTGRES'],
+        message: 'cannot be combined with DATABASE_URL (which PostgreSQL should be used?)',
+      });
     if (env.NODE_ENV !== 'production') return;
+    // Production never starts anything of its own: a missing address is a mistake, not a laptop.
+    for (const name of ['DATABASE_URL', 'REDIS_URL'] as const)
+      if (!env[name])
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is required in production (nothing is started locally there)',
+        });
+    if (env.EMBEDDED_POSTGRES)
+      ctx.addIssue({ code: 'custom', path: ['EMBEDDED_POSTGRES'], message: 'is not allowed in production' });
     if (!env.ADMIN_API_KEY)
       ctx.addIssue({ code: 'custom', path: ['ADMIN_API_KEY'], message: 'is required in production' });
     if (env.PAYMENT_PROVIDER !== 'mpesa')
@@ -139,7 +174,14 @@ const schema = z
   });
 
 type Env = z.infer<typeof schema>;
-export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER'> & {
+export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER' | 'REDIS_PREFIX' | 'DATABASE_URL' | 'REDIS_URL'> & {
+  /** As set, or the local address (LOCAL_POSTGRES_ADDRESS); start() may replace it with the embedded one. */
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  /** false when DATABASE_URL / REDIS_URL were not set: the local services may be probed or started. */
+  databaseUrlSet: boolean;
+  redisUrlSet: boolean;
+  REDIS_PREFIX: string;
   ADMIN_API_KEY: string;
   /** true when ADMIN_API_KEY was generated for this run (development only). */
   adminKeyGenerated: boolean;
@@ -160,13 +202,26 @@ export function loadConfig(
   }
   const e = parsed.data;
   const mpesaReady = Boolean(e.MPESA_CONSUMER_KEY && e.MPESA_CONSUMER_SECRET && e.MPESA_SHORTCODE);
+  const databaseUrl = e.DATABASE_URL ?? `postgres://postgres@${e.LOCAL_POSTGRES_ADDRESS}/voicepact`;
   return {
     ...e,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: e.REDIS_URL ?? `redis://${e.LOCAL_REDIS_ADDRESS}`,
+    databaseUrlSet: e.DATABASE_URL !== undefined,
+    redisUrlSet: e.REDIS_URL !== undefined,
+    // The embedded PostgreSQL's database is named voicepact too: the prefix start() ends up with is the same.
+    REDIS_PREFIX: e.REDIS_PREFIX ?? defaultRedisPrefix(databaseUrl),
     ADMIN_API_KEY: e.ADMIN_API_KEY ?? randomBytes(24).toString('base64url'),
     adminKeyGenerated: !e.ADMIN_API_KEY,
     PAYMENT_PROVIDER: e.PAYMENT_PROVIDER ?? (mpesaReady ? 'mpesa' : 'sandbox'),
     MPESA_CALLBACK_TOKEN: e.MPESA_CALLBACK_TOKEN ?? randomBytes(18).toString('base64url'),
   };
+}
+
+/** `voicepact:<database name>`: the queues belong to the database whose rows their jobs name. */
+function defaultRedisPrefix(databaseUrl: string): string {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1)) || 'postgres';
+  return `voicepact:${name.replace(/[^\w-]/g, '_').slice(0, 63)}`;
 }
 
 /** Empty strings in the environment mean "unset", as in most .env tooling. */

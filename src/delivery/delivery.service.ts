@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { actingParty } from '../auth/policy';
+import { freeText } from '../common/text';
 import { badInput, DomainError } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import type { Contract } from '../contract/contract.entity';
@@ -42,7 +43,7 @@ export class DeliveryService {
   async confirm(actor: Actor, input: ConfirmDeliveryInput): Promise<Outcome<Delivery>> {
     if (input.quantity != null && !/^\d{1,12}(\.\d{1,3})?$/.test(input.quantity))
       throw badInput('quantity must be a positive number with at most 3 decimals', { field: 'quantity' });
-    if (input.note && input.note.length > 280) throw badInput('note must be at most 280 characters', { field: 'note' });
+    freeText(input.note, 'note');
     if (input.idempotencyKey != null && !/^[\w:.-]{1,64}$/.test(input.idempotencyKey))
       throw badInput('idempotencyKey must be 1 to 64 letters, digits or _ : . -', { field: 'idempotencyKey' });
     return this.ctx.em.transactional(async (em) => {
@@ -126,7 +127,7 @@ export class DeliveryService {
       contract,
       kind: input.kind,
       quantity: input.quantity ?? null,
-      note: input.note?.trim() || null,
+      note: freeText(input.note, 'note'),
       idempotencyKey: input.idempotencyKey ?? null,
       reportedBy: actor.kind === 'phone' ? actor.phone : 'unknown',
       reporterRole: role,

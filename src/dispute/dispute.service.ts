@@ -2,6 +2,7 @@ import type { FilterQuery } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { actingParty, requireAdmin } from '../auth/policy';
+import { freeText } from '../common/text';
 import { badInput, DomainError, notFound } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { Decimal, parseAmount } from '../common/money';
@@ -40,7 +41,7 @@ export class DisputeService {
 
   /** Any party may raise one; it stops a pending release, because release checks the contract is ACTIVE. */
   async report(actor: Actor, input: ReportIssueInput): Promise<Outcome<Dispute>> {
-    if (input.note && input.note.length > 280) throw badInput('note must be at most 280 characters', { field: 'note' });
+    const note = freeText(input.note, 'note');
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.contracts.lock(em, actor, input.contractId);
       const party = actingParty(actor, contract);
@@ -54,7 +55,7 @@ export class DisputeService {
       const dispute = em.create(Dispute, {
         contract,
         reason: input.reason,
-        note: input.note?.trim() || null,
+        note,
         raisedBy: party.phoneNumber,
         status: DisputeStatus.OPEN,
         createdAt: this.ctx.now(),
@@ -71,7 +72,7 @@ export class DisputeService {
 
   async resolve(actor: Actor, input: ResolveDisputeInput): Promise<Outcome<Dispute>> {
     requireAdmin(actor);
-    if (input.note && input.note.length > 280) throw badInput('note must be at most 280 characters', { field: 'note' });
+    const note = freeText(input.note, 'note');
     if (!input.outcome && input.releaseAmount == null)
       throw badInput('Give an outcome or a releaseAmount', { field: 'outcome' });
     const asked = input.releaseAmount == null ? null : parseShare(input.releaseAmount);
@@ -108,7 +109,7 @@ export class DisputeService {
       dispute.status = DisputeStatus.RESOLVED;
       dispute.outcome = decided;
       dispute.releaseAmount = release.toFixed(2);
-      dispute.resolution = input.note?.trim() || null;
+      dispute.resolution = note;
       dispute.resolvedAt = this.ctx.now();
       dispute.resolvedBy = actor.kind;
       audit(em, this.ctx.now(), actor, {

@@ -6,8 +6,10 @@ import { createApp } from './app';
 import type { Config } from '../config';
 import type { Logger } from '../common/logger';
 import { openDatabase } from './db';
+import { provideLocalServices, type LocalServices } from './local-services';
 import type { DomainDeps } from '../domain';
 import { createRedis } from './redis';
+import { LoginGuessLimiter } from '../auth/login-guesses';
 import { BackgroundTasks } from '../common/background';
 import { createPaymentProvider } from '../../adapters/payments/provider.factory';
 import { providerEventSink } from '../../adapters/payments/provider-events';
@@ -17,8 +19,24 @@ import { createQueues } from '../../workers/queues';
 
 export type Role = 'all' | 'api' | 'worker';
 
-/** Start-up, in order: database (migrated), Redis, providers and queues, schema and Apollo, HTTP, workers. */
-export async function start(config: Config, logger: Logger, role: Role = 'all') {
+/**
+ * Start-up, in order: on a bare laptop the local services (embedded PostgreSQL, redis-server), database (migrated),
+ * Redis, providers and queues, schema and Apollo, HTTP, workers.
+ */
+export async function start(givenConfig: Config, logger: Logger, role: Role = 'all') {
+  // A bare laptop: the embedded PostgreSQL and a local redis-server where nothing answers (development only).
+  const local = await provideLocalServices(givenConfig, logger);
+  try {
+    return await startOn(local, logger, role);
+  } catch (err) {
+    // A failed start leaves nothing running behind it.
+    await local.stop().catch((e) => logger.error({ err: e }, 'stopping the local services failed'));
+    throw err;
+  }
+}
+
+async function startOn(local: LocalServices, logger: Logger, role: Role) {
+  const config = local.config;
   const orm = await openDatabase(config.DATABASE_URL, logger);
   const redis = createRedis(config.REDIS_URL, 'app', logger);
   const sms = createSmsSender(config, logger);
@@ -28,7 +46,8 @@ export async function start(config: Config, logger: Logger, role: Role = 'all') 
   const provider = createPaymentProvider(config, logger, (event) =>
     providerEvents.receive('sandbox', event, event).then(() => undefined),
   );
-  const domainDeps: DomainDeps = { config, logger, sms, provider };
+  const loginGuesses = new LoginGuessLimiter(redis, config);
+  const domainDeps: DomainDeps = { config, logger, sms, provider, loginGuesses };
   // Producer side of BullMQ (outbox relay, schedulers, dashboard): fails fast while Redis is away.
   const queueConnection = createRedis(config.REDIS_URL, 'queues', logger);
   const queues = createQueues(queueConnection, config, logger);
@@ -68,6 +87,7 @@ export async function start(config: Config, logger: Logger, role: Role = 'all') 
     workerConnection,
     workers,
     background,
+    local,
   };
 }
 
