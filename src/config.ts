@@ -80,6 +80,18 @@ const schema = z
     SANDBOX_SETTLE_MS: int(2000),
     DEPOSIT_TIMEOUT_SECONDS: int(180),
     ESCROW_RELEASE_HOURS: z.coerce.number().positive().default(48),
+    // Issue 11: the buyer hears this long before a release window ends, the seller before a deadline refund.
+    RELEASE_WARNING_HOURS: z.coerce.number().min(0).default(24),
+    /** After the delivery deadline passed with quantity due: this long for the buyer to choose, then the refund. */
+    DELIVERY_GRACE_SECONDS: int(7 * 86_400),
+    /** The escrow fee: percent of the total (0: off), whole shillings within a minimum and a maximum (0: none). */
+    ESCROW_FEE_PERCENT: z.coerce.number().min(0).max(100).default(0),
+    ESCROW_FEE_MIN_KES: int(0),
+    ESCROW_FEE_MAX_KES: int(0),
+    /** Who pays the fee when the contract does not say: BUYER, SELLER or SPLIT (half each). */
+    ESCROW_FEE_PAYER: z.enum(['BUYER', 'SELLER', 'SPLIT']).default('BUYER'),
+    /** One M-Pesa transaction moves at most this much: larger payouts go out in parts (issue 11). */
+    MPESA_MAX_TRANSACTION_KES: z.coerce.number().int().min(1).default(250_000),
     MPESA_BASE_URL: z.url().default('https://sandbox.safaricom.co.ke'),
     MPESA_CONSUMER_KEY: z.string().optional(),
     MPESA_CONSUMER_SECRET: z.string().optional(),

@@ -20,6 +20,7 @@ import { WebhookService } from './webhook/webhook.service';
 import { WebhookDeliveryService } from './webhook/webhook-delivery.service';
 import type { ResolveHost } from './webhook/webhook.http';
 import { HistoryService } from './audit/history.service';
+import { EscrowService } from './escrow/escrow.service';
 
 export interface DomainDeps {
   config: Config;
@@ -65,6 +66,8 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
     webhooks: new WebhookService(ctx),
     webhookDeliveries: new WebhookDeliveryService(ctx),
     history: new HistoryService(ctx),
+    // Issue 11: the delivery deadline (notice, extension, refund of what was not delivered).
+    escrow: new EscrowService(ctx, contracts, payments),
   };
 }
 

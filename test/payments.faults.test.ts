@@ -73,7 +73,10 @@ test('a delivery confirmed while Redis is down is paid once Redis is back, and o
       kind: 'FULL' as never,
     });
     expect(changed).toBe(true); // the decision commits without Redis: the payout job waits in the outbox
-    const row = () => app.running.orm.em.fork().findOneOrFail(OutboxMessage, { jobId: `payout-${locked.id}` });
+    // Issue 11: the release is a payment row of its own, decided in the same transaction.
+    const release = await paymentOf(app, c.id);
+    expect(release.id).not.toBe(locked.id);
+    const row = () => app.running.orm.em.fork().findOneOrFail(OutboxMessage, { jobId: `payout-${release.id}` });
     // Asserting that nothing happens needs a window: the relay polls every 50 ms, so 1 s is twenty tries.
     await new Promise((r) => setTimeout(r, 1000));
     expect((await row()).relayedAt).toBeNull();

@@ -54,8 +54,14 @@ test('creation to released payment through the API and the workers alone, with o
     buyer,
   );
   expect(confirmed.body.errors).toBeUndefined();
-  const paymentId = funded.body.data.fundEscrow.id;
-  await wait(async () => (await paymentOf(app, created.id)).status === 'RELEASED');
+  // Issue 11: the release is a payment row of its own (one row per movement), the newest of the contract.
+  const paymentId = (
+    await wait(async () => {
+      const p = await paymentOf(app, created.id);
+      return p.status === 'RELEASED' && p;
+    })
+  ).id;
+  expect(paymentId).not.toBe(funded.body.data.fundEscrow.id);
   await wait(async () => textsTo(SELLER).some((t) => t.includes('paid to your M-Pesa')));
 
   expect(await statusOf(app, created.id)).toBe('COMPLETED');
@@ -121,10 +127,14 @@ test('an issue reported inside the window stops the release; resolving it as a r
     ADMIN_KEY,
   );
   expect(resolved.body.errors).toBeUndefined();
-  await wait(async () => (await paymentOf(app, c.id)).status === 'REFUNDED');
+  const refund = await wait(async () => {
+    const p = await paymentOf(app, c.id);
+    return p.status === 'REFUNDED' && p;
+  });
   expect(await statusOf(app, c.id)).toBe('CANCELLED');
   await wait(async () => textsTo(BUYER).some((t) => t.includes('refunded to your M-Pesa')));
-  expect(await auditCount(app, locked.id, 'payout-sending')).toBe(1);
+  expect(await auditCount(app, refund.id, 'payout-sending')).toBe(1);
+  expect(await auditCount(app, locked.id, 'payout-sending')).toBe(0); // the deposit row only took the money in
 });
 
 test('a deposit nobody completes times out: FAILED with a reason, the contract stays CONFIRMED, and a new deposit may start', async () => {

@@ -8,6 +8,7 @@ export const HOUSEKEEPING_JOBS = {
   sessionCleanup: 'session-cleanup',
   contractExpiry: 'contract-expiry',
   reconcile: 'reconcile',
+  deliveryDeadlines: 'delivery-deadlines',
 } as const;
 
 /** Job schedulers (upsert: idempotent, so every worker process may call it at start and now and then after). */
@@ -21,6 +22,9 @@ export async function scheduleHousekeeping(queue: Queue, config: Config): Promis
   });
   await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.reconcile, every(config.RECONCILE_EVERY_SECONDS), {
     name: HOUSEKEEPING_JOBS.reconcile,
+  });
+  await queue.upsertJobScheduler(HOUSEKEEPING_JOBS.deliveryDeadlines, every(config.RECONCILE_EVERY_SECONDS), {
+    name: HOUSEKEEPING_JOBS.deliveryDeadlines,
   });
 }
 
@@ -36,6 +40,8 @@ export function housekeepingProcessor(unitOfWork: () => Domain, config: Config, 
         return `${await unitOfWork().housekeeping.expireContracts()} contracts expired`;
       case HOUSEKEEPING_JOBS.reconcile:
         return reconcile(unitOfWork, config, logger);
+      case HOUSEKEEPING_JOBS.deliveryDeadlines:
+        return deliveryDeadlines(unitOfWork);
       default:
         return `unknown job ${job.name}: ignored`;
     }
@@ -72,4 +78,18 @@ async function reconcile(unitOfWork: () => Domain, config: Config, logger: Logge
   await hk.prune();
   if (payouts + deposits + releases) logger.info({ payouts, deposits, releases }, 'reconciliation pass');
   return `${payouts} payouts checked, ${deposits} deposits timed out, ${releases} release windows applied`;
+}
+
+/**
+ * Delivery deadlines (issue 11): contracts whose deadline passed are told about once (which schedules the refund job
+ * at the end of the grace period); contracts whose grace is over are refunded here too, should that job be lost.
+ */
+async function deliveryDeadlines(unitOfWork: () => Domain): Promise<string> {
+  let noticed = 0;
+  for (const id of await unitOfWork().escrow.passedDeadlines())
+    if (await unitOfWork().escrow.noticeDeadline(id)) noticed++;
+  let refunded = 0;
+  for (const id of await unitOfWork().escrow.refundsDue())
+    if ((await unitOfWork().escrow.refundAfterGrace(id)).changed) refunded++;
+  return `${noticed} deadlines passed, ${refunded} refunds decided`;
 }

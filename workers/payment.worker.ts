@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../src/common/logger';
 import { RELEASE_WINDOW_JOB } from '../src/delivery/delivery.service';
 import type { Domain } from '../src/domain';
+import { DEADLINE_REFUND_JOB } from '../src/escrow/escrow.service';
 import { PAYMENT_JOBS } from '../src/payment/payment.service';
 import { ProviderRejectedError } from '../src/payment/payment.provider';
 import { PayoutNotYet } from '../src/payment/payout.service';
@@ -10,13 +11,17 @@ import { PayoutNotYet } from '../src/payment/payout.service';
 export const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
 /**
- * The payments queue: deposit, deposit-timeout, payout, release-window. Job data carries ids only; every
+ * The payments queue: deposit, deposit-timeout, payout, release-window, deadline-refund. Job data carries ids only; every
  * decision is re-read from the database under a row lock, so a duplicated or replayed job changes nothing.
  */
 export function paymentProcessor(unitOfWork: () => Domain, logger: Logger) {
   return async (job: Job): Promise<string> => {
     const domain = unitOfWork();
-    const { paymentId, deliveryId } = job.data as { paymentId?: string; deliveryId?: string };
+    const { paymentId, deliveryId, contractId } = job.data as {
+      paymentId?: string;
+      deliveryId?: string;
+      contractId?: string;
+    };
     try {
       switch (job.name) {
         case PAYMENT_JOBS.deposit:
@@ -28,6 +33,10 @@ export function paymentProcessor(unitOfWork: () => Domain, logger: Logger) {
         case RELEASE_WINDOW_JOB: {
           const outcome = await domain.housekeeping.acceptAfterWindow(need(deliveryId));
           return outcome.changed ? 'accepted' : (outcome.notice ?? 'nothing to do');
+        }
+        case DEADLINE_REFUND_JOB: {
+          const outcome = await domain.escrow.refundAfterGrace(need(contractId));
+          return outcome.changed ? 'refund decided' : (outcome.notice ?? 'nothing to do');
         }
         default:
           throw new UnrecoverableError(`Unknown payments job ${job.name}`);

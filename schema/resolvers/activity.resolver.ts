@@ -61,6 +61,11 @@ export class PaymentResolver {
   contract(@Root() p: Payment, @Ctx() ctx: GraphQLContext) {
     return contractOf(p, ctx);
   }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The M-Pesa receipt of this movement, once settled' })
+  receipt(@Root() p: Payment) {
+    return p.depositReceipt ?? p.payoutReceipt ?? null;
+  }
 }
 
 @Resolver(() => DisputeType)

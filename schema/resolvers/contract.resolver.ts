@@ -1,7 +1,10 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Contract } from '../../src/contract/contract.entity';
 import { settle, type GraphQLContext } from '../context';
-import { DeliveryType, DisputeType, PaymentType } from '../types/activity.type';
+import { accountOf } from '../../src/escrow/accounts';
+import { depositAmountOf } from '../../src/escrow/escrow.ledger';
+import { DecimalScalar } from '../scalars';
+import { DeliveryType, DisputeType, EscrowAccountType, PaymentType } from '../types/activity.type';
 import { toConnection } from '../types/connection';
 import { ContractConnection, ContractType, PartyType } from '../types/contract.type';
 import { ContractStatus, PartyRole } from '../types/enums';
@@ -76,6 +79,30 @@ export class ContractResolver {
   @FieldResolver(() => [PaymentType])
   payments(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.payments.load(c.id);
+  }
+
+  @FieldResolver(() => DecimalScalar, {
+    description: "What the buyer pays into escrow: the total and the buyer's fee share",
+  })
+  depositAmount(@Root() c: Contract): string {
+    return depositAmountOf(c);
+  }
+
+  @FieldResolver(() => EscrowAccountType, { description: 'The money accounts of this contract' })
+  async escrow(@Root() c: Contract, @Ctx() ctx: GraphQLContext): Promise<EscrowAccountType> {
+    const rows = [...(await ctx.loaders.payments.load(c.id))].reverse(); // the loader gives newest first
+    const a = accountOf(rows);
+    const money = (d: { toFixed(n: number): string }) => d.toFixed(2);
+    return {
+      currency: c.currency,
+      deposited: money(a.deposited),
+      released: money(a.released),
+      refunded: money(a.refunded),
+      fees: money(a.fees),
+      held: money(a.held),
+      payingOut: money(a.payingOut),
+      payments: rows,
+    };
   }
 
   @FieldResolver(() => [DisputeType])

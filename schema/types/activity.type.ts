@@ -1,7 +1,15 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../scalars';
 import { Connection } from './connection';
-import { DeliveryKind, DisputeOutcome, DisputeReason, DisputeStatus, Language, PaymentStatus } from './enums';
+import {
+  DeliveryKind,
+  DisputeOutcome,
+  DisputeReason,
+  DisputeStatus,
+  Language,
+  PaymentKind,
+  PaymentStatus,
+} from './enums';
 
 /** `contract` on each of these is a field resolver in activity.resolver.ts. */
 @ObjectType('Delivery')
@@ -24,6 +32,9 @@ export class DeliveryType {
   @Field(() => Date, { nullable: true, description: 'When the delivery was accepted (buyer or release window)' })
   acceptedAt?: Date | null;
 
+  @Field(() => DecimalScalar, { nullable: true, description: 'The quantity paid for when it was accepted' })
+  acceptedQuantity?: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 }
@@ -33,6 +44,9 @@ export class PaymentType {
   @Field(() => ID)
   id!: string;
 
+  @Field(() => PaymentKind)
+  kind!: PaymentKind;
+
   @Field(() => DecimalScalar)
   amount!: string;
 
@@ -41,6 +55,9 @@ export class PaymentType {
 
   @Field(() => PaymentStatus)
   status!: PaymentStatus;
+
+  @Field(() => String, { nullable: true, description: 'The accepted delivery (lot) a RELEASE pays for' })
+  deliveryId?: string | null;
 
   @Field()
   payer!: string;
@@ -62,6 +79,34 @@ export class PaymentType {
 
   @Field(() => Date)
   updatedAt!: Date;
+}
+
+/** A contract's escrow in figures (src/escrow/accounts.ts): deposited = released + refunded + fees + held. */
+@ObjectType('EscrowAccount')
+export class EscrowAccountType {
+  @Field()
+  currency!: string;
+
+  @Field(() => DecimalScalar, { description: "The buyer's collected deposits" })
+  deposited!: string;
+
+  @Field(() => DecimalScalar, { description: 'Paid to the seller (settled by M-Pesa)' })
+  released!: string;
+
+  @Field(() => DecimalScalar, { description: 'Paid back to the buyer (settled by M-Pesa)' })
+  refunded!: string;
+
+  @Field(() => DecimalScalar)
+  fees!: string;
+
+  @Field(() => DecimalScalar, { description: 'Still in escrow, including payingOut' })
+  held!: string;
+
+  @Field(() => DecimalScalar, { description: 'Releases and refunds decided and on their way (part of held)' })
+  payingOut!: string;
+
+  @Field(() => [PaymentType], { description: 'The movements behind the figures, oldest first, each with its receipt' })
+  payments!: PaymentType[];
 }
 
 @ObjectType()
@@ -92,6 +137,9 @@ export class DisputeType {
 
   @Field(() => DisputeOutcome, { nullable: true })
   outcome?: DisputeOutcome | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Released to the seller by the resolution' })
+  releaseAmount?: string | null;
 
   @Field(() => String, { nullable: true })
   resolution?: string | null;

@@ -2,7 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../scalars';
 import { Connection } from './connection';
-import { ContractStatus, PartyRole } from './enums';
+import { ContractStatus, FeePayer, PartyRole } from './enums';
 
 @ObjectType('Party')
 export class PartyType {
@@ -42,6 +42,12 @@ export class ContractType {
 
   @Field()
   currency!: string;
+
+  @Field(() => DecimalScalar, { description: 'The escrow fee, fixed at creation (0: none)' })
+  feeAmount!: string;
+
+  @Field(() => FeePayer)
+  feePayer!: FeePayer;
 
   @Field(() => ContractStatus)
   status!: ContractStatus;

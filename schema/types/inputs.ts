@@ -1,7 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { DecimalScalar } from '../scalars';
-import { DeliveryKind, DisputeOutcome, DisputeReason, PartyRole } from './enums';
+import { DeliveryKind, DisputeOutcome, DisputeReason, FeePayer, PartyRole } from './enums';
 
 // Shape only: the rules (amounts, phones, lengths) live in the domain, so USSD and workers get them too.
 @InputType()
@@ -42,6 +42,9 @@ export class CreateContractInput {
   @Field(() => GraphQLJSONObject, { nullable: true })
   terms?: Record<string, unknown> | null;
 
+  @Field(() => FeePayer, { nullable: true, description: 'Who pays the escrow fee; default from the configuration' })
+  feePayer?: FeePayer | null;
+
   @Field(() => [PartyInput])
   parties!: PartyInput[];
 
@@ -61,11 +64,21 @@ export class ConfirmDeliveryInput {
   @Field(() => DeliveryKind)
   kind!: DeliveryKind;
 
-  @Field(() => DecimalScalar, { nullable: true })
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: "PARTIAL: the lot's quantity; confirmed by the buyer it releases quantity x unit price at once",
+  })
   quantity?: string | null;
 
   @Field(() => String, { nullable: true })
   note?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Your key for this confirmation: sent again with the same key it changes nothing (one lot, one release)',
+  })
+  idempotencyKey?: string | null;
 }
 
 @InputType()
@@ -85,8 +98,17 @@ export class ResolveDisputeInput {
   @Field(() => ID)
   disputeId!: string;
 
-  @Field(() => DisputeOutcome)
-  outcome!: DisputeOutcome;
+  @Field(() => DisputeOutcome, {
+    nullable: true,
+    description: 'RELEASE_TO_SELLER or REFUND_TO_BUYER moves all that is held; omit it when giving releaseAmount',
+  })
+  outcome?: DisputeOutcome | null;
+
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: 'That much of what is held goes to the seller and the rest back to the buyer, each exactly once',
+  })
+  releaseAmount?: string | null;
 
   @Field(() => String, { nullable: true })
   note?: string | null;

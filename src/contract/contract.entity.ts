@@ -9,7 +9,7 @@ import { Dispute } from '../dispute/dispute.entity';
 @Entity({ tableName: 'contracts' })
 @Index({ properties: ['createdAt'] })
 export class Contract extends BaseEntity {
-  [OptionalProps]?: 'status' | 'currency' | 'terms' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'status' | 'currency' | 'terms' | 'feeAmount' | 'feePayer' | 'createdAt' | 'updatedAt';
 
   @Property({ type: 'string', length: 12, unique: true })
   code!: string;
@@ -30,11 +30,22 @@ export class Contract extends BaseEntity {
   @Property({ type: 'string', length: 3, default: 'KES' })
   currency: string = 'KES';
 
+  /** The escrow fee fixed at creation (src/escrow/fees.ts), and who pays it: BUYER, SELLER or SPLIT. */
+  @Property({ type: 'decimal', precision: 15, scale: 2, default: 0 })
+  feeAmount: string = '0.00';
+
+  @Property({ type: 'string', length: 6, default: 'BUYER' })
+  feePayer: 'BUYER' | 'SELLER' | 'SPLIT' = 'BUYER';
+
   @Property({ type: 'string', length: 120, nullable: true })
   deliveryLocation?: string | null;
 
   @Property({ type: 'datetime', nullable: true })
   deliveryDeadline?: Date | null;
+
+  /** When the parties were told the deadline passed with quantity due; cleared when the buyer extends it. */
+  @Property({ type: 'datetime', nullable: true })
+  deadlineNotifiedAt?: Date | null;
 
   @Property({ type: 'json', default: '{}' })
   terms: Record<string, unknown> = {};

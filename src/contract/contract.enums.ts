@@ -19,7 +19,8 @@ export enum PartyRole {
 export const TRANSITIONS: Record<ContractStatus, readonly ContractStatus[]> = {
   PENDING: [ContractStatus.CONFIRMED, ContractStatus.DISPUTED, ContractStatus.CANCELLED, ContractStatus.EXPIRED],
   CONFIRMED: [ContractStatus.ACTIVE, ContractStatus.DISPUTED, ContractStatus.CANCELLED],
-  ACTIVE: [ContractStatus.COMPLETED, ContractStatus.DISPUTED],
+  // ACTIVE -> CANCELLED: the delivery deadline passed with nothing delivered, and the deposit went back (issue 11).
+  ACTIVE: [ContractStatus.COMPLETED, ContractStatus.DISPUTED, ContractStatus.CANCELLED],
   // A dispute is closed by an admin: released to the seller (COMPLETED) or refunded to the buyer (CANCELLED).
   DISPUTED: [ContractStatus.COMPLETED, ContractStatus.CANCELLED],
   COMPLETED: [],

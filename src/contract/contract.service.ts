@@ -10,6 +10,7 @@ import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs }
 import { normalizePhone } from '../common/phone';
 import { hasControlCharacters } from '../common/text';
 import type { ServiceContext } from '../domain';
+import { feeFor, type FeePayer } from '../escrow/fees';
 import { notify } from '../outbox/outbox';
 import { idempotent } from '../idempotency/idempotency.service';
 import { STATUS_EVENT, webhookEvent } from '../webhook/webhook.events';
@@ -55,6 +56,7 @@ export class ContractService {
       const { parties, ...fields } = v;
       const contract = em.create(Contract, {
         ...fields,
+        ...this.feeTerms(fields.totalAmount, fields.feePayer),
         code: await this.freeCode(em),
         terms: fields.terms ?? {},
         createdBy: actorLabel(actor),
@@ -151,6 +153,8 @@ export class ContractService {
       assertManages(actor, contract, [PartyRole.BUYER, PartyRole.SELLER]);
       if (contract.status === ContractStatus.CANCELLED)
         return alreadyDone(contract, `Contract ${contract.code} is already cancelled`);
+      // An ACTIVE contract holds money: only the escrow closes it (the deadline refund), never a plain cancel.
+      if (contract.status === ContractStatus.ACTIVE) throw invalidTransition(contract.status, ContractStatus.CANCELLED);
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason: reason?.slice(0, 280) ?? null });
       notify(em, this.ctx.now(), 'contract.cancelled', contract.id);
       return changed(contract);
@@ -213,6 +217,17 @@ export class ContractService {
 
   async partiesOf(contractIds: readonly string[]): Promise<Party[]> {
     return this.ctx.em.find(Party, { contract: { $in: [...contractIds] } }, { orderBy: { role: 'asc', id: 'asc' } });
+  }
+
+  /** The escrow fee, fixed when the deal is made so that both parties see it before they accept (issue 11). */
+  private feeTerms(total: string, payer?: FeePayer | null): { feeAmount: string; feePayer: FeePayer } {
+    const c = this.ctx.config;
+    const fee = feeFor(total, {
+      percent: c.ESCROW_FEE_PERCENT,
+      minKes: c.ESCROW_FEE_MIN_KES,
+      maxKes: c.ESCROW_FEE_MAX_KES,
+    });
+    return { feeAmount: fee.toFixed(2), feePayer: payer ?? c.ESCROW_FEE_PAYER };
   }
 
   private refWhere(ref: string): FilterQuery<Contract> {

@@ -27,6 +27,7 @@ const contractInput = z.object({
   deliveryDeadline: z.date().nullish(),
   terms: z.record(z.string(), z.unknown()).nullish(),
   parties: z.array(party).min(2, 'needs at least a buyer and a seller').max(10, 'at most 10 parties'),
+  feePayer: z.enum(['BUYER', 'SELLER', 'SPLIT']).nullish(),
 });
 
 export type CreateContractData = z.input<typeof contractInput>;

@@ -1,4 +1,4 @@
-import { Entity, Enum, ManyToOne, Property, OptionalProps } from '@mikro-orm/core';
+import { Entity, Enum, ManyToOne, Property, OptionalProps, Unique } from '@mikro-orm/core';
 import { BaseEntity } from '../common/base.entity';
 import type { Contract } from '../contract/contract.entity';
 import { PartyRole } from '../contract/contract.enums';
@@ -9,6 +9,7 @@ export enum DeliveryKind {
 }
 
 @Entity({ tableName: 'deliveries' })
+@Unique({ properties: ['contract', 'idempotencyKey'] })
 export class Delivery extends BaseEntity {
   [OptionalProps]?: 'createdAt';
 
@@ -36,4 +37,12 @@ export class Delivery extends BaseEntity {
 
   @Property({ type: 'string', length: 64, nullable: true })
   acceptedBy?: string | null;
+
+  /** The quantity paid for when accepted: a lot's own (at most what was due), or all that was due for FULL. */
+  @Property({ type: 'decimal', precision: 15, scale: 3, nullable: true })
+  acceptedQuantity?: string | null;
+
+  /** The caller's key for this confirmation: sent again, it changes nothing (one lot, one release). */
+  @Property({ type: 'string', length: 64, nullable: true })
+  idempotencyKey?: string | null;
 }

@@ -4,6 +4,7 @@ import { createDomain, type DomainDeps } from '../domain';
 import type { Orm } from '../common/orm';
 import { DeliveryKind } from '../delivery/delivery.entity';
 import { DisputeOutcome, DisputeReason } from '../dispute/dispute.entity';
+import { Payment, PaymentKind } from '../payment/payment.entity';
 
 export const DEMO_PARTIES = [
   { phoneNumber: '+254712345678', name: 'Wanjiru Kamau', role: 'buyer, maize and beans' },
@@ -55,6 +56,7 @@ export async function seedDemo(orm: Orm, deps: DomainDeps): Promise<{ created: n
   const acceptAll = async (c: Contract, ...phones: string[]) => {
     for (const p of phones) await d().contracts.accept(phone(p), c.id);
   };
+  const payoutOf = (c: Contract, kind: PaymentKind) => orm.em.fork().findOneOrFail(Payment, { contract: c.id, kind });
   const lock = async (c: Contract) => {
     const { value: payment } = await d().payments.fundEscrow(admin, c.id);
     await d().settlement.settleDeposit(payment.id, {
@@ -80,8 +82,9 @@ export async function seedDemo(orm: Orm, deps: DomainDeps): Promise<{ created: n
 
   const completed = await make('Sorghum', '10', 'bags', '6000.00', AMINA, KIPROP);
   await acceptAll(completed, AMINA, KIPROP);
-  const released = await lock(completed);
+  await lock(completed);
   await d().deliveries.confirm(phone(AMINA), { contractId: completed.id, kind: DeliveryKind.FULL });
+  const released = await payoutOf(completed, PaymentKind.RELEASE); // a payment row per movement (issue 11)
   await d().settlement.settlePayout(released.id, {
     state: 'SUCCEEDED',
     receipt: `DEMOREL${released.id.slice(0, 4).toUpperCase()}`,
@@ -98,7 +101,7 @@ export async function seedDemo(orm: Orm, deps: DomainDeps): Promise<{ created: n
 
   const refunded = await make('Cabbages', '100', 'heads', '3000.00', OTIENO, AMINA);
   await acceptAll(refunded, OTIENO, AMINA);
-  const refund = await lock(refunded);
+  await lock(refunded);
   const dispute = await d().disputes.report(phone(OTIENO), {
     contractId: refunded.id,
     reason: DisputeReason.NOT_DELIVERED,
@@ -108,6 +111,7 @@ export async function seedDemo(orm: Orm, deps: DomainDeps): Promise<{ created: n
     outcome: DisputeOutcome.REFUND_TO_BUYER,
     note: 'Seller could not deliver',
   });
+  const refund = await payoutOf(refunded, PaymentKind.REFUND);
   await d().settlement.settlePayout(refund.id, {
     state: 'SUCCEEDED',
     receipt: `DEMOREF${refund.id.slice(0, 4).toUpperCase()}`,

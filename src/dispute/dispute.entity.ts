@@ -18,6 +18,8 @@ export enum DisputeStatus {
 export enum DisputeOutcome {
   RELEASE_TO_SELLER = 'RELEASE_TO_SELLER',
   REFUND_TO_BUYER = 'REFUND_TO_BUYER',
+  /** releaseAmount to the seller, the rest of what was held to the buyer. */
+  SPLIT = 'SPLIT',
 }
 
 @Entity({ tableName: 'disputes' })
@@ -46,6 +48,10 @@ export class Dispute extends BaseEntity {
 
   @Enum({ items: () => DisputeOutcome, nullable: true })
   outcome?: DisputeOutcome | null;
+
+  /** What the resolution released to the seller (the rest was refunded). */
+  @Property({ type: 'decimal', precision: 15, scale: 2, nullable: true })
+  releaseAmount?: string | null;
 
   @Property({ type: 'string', length: 280, nullable: true })
   resolution?: string | null;

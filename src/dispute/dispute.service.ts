@@ -3,9 +3,12 @@ import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { actingParty, requireAdmin } from '../auth/policy';
 import { freeText } from '../common/text';
-import { DomainError, notFound } from '../common/errors';
+import { badInput, DomainError, notFound } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
+import { Decimal, parseAmount } from '../common/money';
 import { ContractStatus } from '../contract/contract.enums';
+import { accountIn, grossLeft } from '../escrow/escrow.ledger';
+import { splitHeld } from '../escrow/lots';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
@@ -21,7 +24,10 @@ export interface ReportIssueInput {
 
 export interface ResolveDisputeInput {
   disputeId: string;
-  outcome: DisputeOutcome;
+  /** RELEASE_TO_SELLER or REFUND_TO_BUYER (all of what is held); or leave it out and give releaseAmount. */
+  outcome?: DisputeOutcome | null;
+  /** That much of what is held to the seller, the rest to the buyer (issue 11). */
+  releaseAmount?: string | null;
   note?: string | null;
 }
 
@@ -68,21 +74,45 @@ export class DisputeService {
   async resolve(actor: Actor, input: ResolveDisputeInput): Promise<Outcome<Dispute>> {
     requireAdmin(actor);
     const note = freeText(input.note, 'note');
+    if (!input.outcome && input.releaseAmount == null)
+      throw badInput('Give an outcome or a releaseAmount', { field: 'outcome' });
+    const asked = input.releaseAmount == null ? null : parseShare(input.releaseAmount);
     return this.ctx.em.transactional(async (em) => {
       const found = await em.findOne(Dispute, this.idWhere(input.disputeId), { fields: ['contract'] });
       if (!found) throw notFound('Dispute', input.disputeId);
       const contract = await this.contracts.lock(em, actor, found.contract.id);
       const dispute = await em.findOneOrFail(Dispute, found.id, { refresh: true });
+      // What may still go to the seller: what is left of the total (the buyer's unspent fee share is not the seller's).
+      const held = grossLeft(contract, await accountIn(em, contract));
+      const release = asked ?? (input.outcome === DisputeOutcome.RELEASE_TO_SELLER ? held : new Decimal(0));
       if (dispute.status === DisputeStatus.RESOLVED) {
-        if (dispute.outcome === input.outcome) return alreadyDone(dispute, 'This dispute is already resolved that way');
+        const same =
+          (!input.outcome || dispute.outcome === input.outcome) &&
+          (asked == null || new Decimal(dispute.releaseAmount ?? -1).eq(asked));
+        if (same) return alreadyDone(dispute, 'This dispute is already resolved that way');
         throw new DomainError('CONFLICT', `This dispute was already resolved as ${dispute.outcome}`);
       }
+      if (release.gt(held))
+        throw badInput(`releaseAmount must be at most the ${held.toFixed(2)} held`, { field: 'releaseAmount' });
+      const { refund } = splitHeld(held, release);
+      // The two ends keep their names; anything between is a split.
+      const outcome =
+        held.gt(0) && refund.isZero()
+          ? DisputeOutcome.RELEASE_TO_SELLER
+          : release.isZero()
+            ? DisputeOutcome.REFUND_TO_BUYER
+            : DisputeOutcome.SPLIT;
+      if (input.outcome && asked != null && input.outcome !== outcome)
+        throw badInput(`releaseAmount ${release.toFixed(2)} of ${held.toFixed(2)} held is a ${outcome}`, {
+          field: 'outcome',
+        });
+      const decided = input.outcome && asked == null ? input.outcome : outcome;
       dispute.status = DisputeStatus.RESOLVED;
-      dispute.outcome = input.outcome;
+      dispute.outcome = decided;
+      dispute.releaseAmount = release.toFixed(2);
       dispute.resolution = note;
       dispute.resolvedAt = this.ctx.now();
       dispute.resolvedBy = actor.kind;
-      const release = input.outcome === DisputeOutcome.RELEASE_TO_SELLER;
       audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'dispute',
@@ -90,12 +120,15 @@ export class DisputeService {
         action: 'resolved',
         from: 'OPEN',
         to: 'RESOLVED',
-        details: { outcome: input.outcome },
+        details: { outcome: decided, release: release.toFixed(2), refund: refund.toFixed(2) },
       });
-      this.contracts.transition(em, actor, contract, release ? ContractStatus.COMPLETED : ContractStatus.CANCELLED, {
+      const completed = decided !== DisputeOutcome.REFUND_TO_BUYER;
+      this.contracts.transition(em, actor, contract, completed ? ContractStatus.COMPLETED : ContractStatus.CANCELLED, {
         disputeId: dispute.id,
       });
-      await this.payments.requestPayout(em, actor, contract, release ? 'RELEASE' : 'REFUND');
+      // Each part is a payment row of its own with its own payout job: both exactly once.
+      await this.payments.requestPayout(em, actor, contract, 'RELEASE', { amount: release });
+      await this.payments.requestPayout(em, actor, contract, 'REFUND'); // all that is left: `refund`, and any unspent fee
       notify(em, this.ctx.now(), 'dispute.resolved', dispute.id);
       webhookEvent(em, this.ctx.now(), 'dispute.resolved', contract);
       return changed(dispute);
@@ -110,4 +143,10 @@ export class DisputeService {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('Dispute', id.slice(0, 40));
     return { id };
   }
+}
+
+/** A share of the escrow: 0 (all to the buyer) or a positive amount with at most two decimals. */
+function parseShare(input: string): Decimal {
+  if (/^\s*0+(\.0+)?\s*$/.test(input)) return new Decimal(0);
+  return new Decimal(parseAmount(input, 'releaseAmount'));
 }

@@ -52,13 +52,13 @@ export class HousekeepingService {
     return rows.map((r) => r.id);
   }
 
-  /** Seller-reported full deliveries whose release window passed with the contract still ACTIVE. */
+  /** Seller-reported full deliveries and lots whose release window passed with the contract still ACTIVE. */
   async overdueReleaseWindows(limit = 100): Promise<string[]> {
     const windowMs =
       Math.round(this.ctx.config.ESCROW_RELEASE_HOURS * 3600_000) + this.ctx.config.PAYOUT_IN_DOUBT_SECONDS * 1000;
     const rows: Array<{ id: string }> = await this.ctx.em.getConnection().execute(
       `select d.id from deliveries d join contracts c on c.id = d.contract_id
-       where d.kind = 'FULL' and d.reporter_role = 'SELLER' and d.accepted_at is null and c.status = 'ACTIVE' and d.created_at < ?
+       where (d.kind = 'FULL' or d.quantity is not null) and d.reporter_role = 'SELLER' and d.accepted_at is null and c.status = 'ACTIVE' and d.created_at < ?
        order by d.created_at limit ?`,
       [new Date(this.ctx.now().getTime() - windowMs), limit],
     );

@@ -1,9 +1,12 @@
 import { formatEatDateTime } from '../common/east-africa-time';
-import { formatMoney as money } from '../common/money';
+import { Decimal, formatMoney as money } from '../common/money';
+import { maskPhone } from '../common/phone';
 import { Contract } from '../contract/contract.entity';
-import { PartyRole } from '../contract/contract.enums';
+import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { Party } from '../contract/party.entity';
-import { Delivery } from '../delivery/delivery.entity';
+import { Delivery, DeliveryKind } from '../delivery/delivery.entity';
+import { acceptedQuantityOf, accountIn, grossLeft } from '../escrow/escrow.ledger';
+import { lotAmount, quantityDue } from '../escrow/lots';
 import { Dispute } from '../dispute/dispute.entity';
 import type { ServiceContext } from '../domain';
 import type { NotificationEvent } from '../outbox/outbox';
@@ -39,7 +42,14 @@ export class NotificationService {
         const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
         // The party who proposed the deal by phone has accepted already: only the others are asked to.
         const toAsk = c.parties.getItems().filter((p) => !p.acceptedAt);
-        return this.each(toAsk, 'created', (p) => ({ ...this.vars(c), role: p.role }));
+        // With a fee, the text that asks for acceptance says it (issue 11): the fee is agreed with the deal.
+        const withFee = new Decimal(c.feeAmount ?? 0).gt(0);
+        return this.each(toAsk, withFee ? 'createdWithFee' : 'created', (p) => ({
+          ...this.vars(c),
+          role: p.role,
+          fee: money(c.currency, new Decimal(c.feeAmount).toFixed(2)),
+          feePayer: c.feePayer,
+        }));
       }
       case 'contract.active': {
         const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
@@ -136,9 +146,54 @@ export class NotificationService {
           outcome: d.outcome ?? '',
         }));
       }
+      case 'release.warning':
+        return this.releaseWarning(subjectId);
+      case 'delivery.overdue':
+      case 'refund.warning':
+        return this.deadlineTexts(event, subjectId, String(data.deadline ?? ''));
       default:
         return []; // contract.accepted, delivery.partial, delivery.accepted: no SMS (payment.released follows acceptance)
     }
+  }
+
+  /** Sent late: says nothing when the money will not move by itself after all (accepted, disputed, closed). */
+  private async releaseWarning(deliveryId: string): Promise<Sms[]> {
+    const d = await this.ctx.em.findOneOrFail(Delivery, deliveryId, { populate: ['contract.parties'] });
+    const c = d.contract;
+    if (d.acceptedAt || c.status !== ContractStatus.ACTIVE) return [];
+    const before = await acceptedQuantityOf(this.ctx.em, c);
+    const available = grossLeft(c, await accountIn(this.ctx.em, c));
+    const lot = d.kind === DeliveryKind.FULL || d.quantity == null ? quantityDue(c.quantity, before) : d.quantity;
+    const complete = before.add(lot).gte(c.quantity);
+    const amount = complete ? available : Decimal.min(lotAmount(c.totalAmount, c.quantity, before, lot), available);
+    const seller = this.role(c, PartyRole.SELLER)[0];
+    const at = formatEatDateTime(new Date(d.createdAt.getTime() + this.ctx.config.ESCROW_RELEASE_HOURS * 3600_000));
+    return this.each(this.role(c, PartyRole.BUYER), 'releaseWarning', () => ({
+      ...this.vars(c),
+      money: money(c.currency, amount.toFixed(2)),
+      name: seller?.name || maskPhone(seller?.phoneNumber),
+      at,
+    }));
+  }
+
+  /** The deadline passed (both parties), or the refund is near (the seller): only while that deadline stands. */
+  private async deadlineTexts(event: NotificationEvent, contractId: string, deadline: string): Promise<Sms[]> {
+    const c = await this.ctx.em.findOneOrFail(Contract, contractId, { populate: ['parties'] });
+    if (c.status !== ContractStatus.ACTIVE || !c.deadlineNotifiedAt || !c.deliveryDeadline) return [];
+    if (deadline && c.deliveryDeadline.toISOString() !== deadline) return []; // extended since
+    const due = quantityDue(c.quantity, await acceptedQuantityOf(this.ctx.em, c));
+    const available = (await accountIn(this.ctx.em, c)).available;
+    const v = {
+      ...this.vars(c),
+      qty: due.toFixed(3).replace(/\.?0+$/, ''),
+      money: money(c.currency, available.toFixed(2)),
+      at: formatEatDateTime(new Date(c.deliveryDeadline.getTime() + this.ctx.config.DELIVERY_GRACE_SECONDS * 1000)),
+    };
+    if (event === 'refund.warning') return this.each(this.role(c, PartyRole.SELLER), 'refundWarning', () => v);
+    return [
+      ...(await this.each(this.role(c, PartyRole.BUYER), 'overdueBuyer', () => v)),
+      ...(await this.each(this.role(c, PartyRole.SELLER), 'overdueSeller', () => v)),
+    ];
   }
 
   private async each(parties: Party[], key: TextKey, vars: (p: Party, lang: Language) => TextVars): Promise<Sms[]> {

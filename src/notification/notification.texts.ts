@@ -7,6 +7,10 @@ const TEXTS = {
     EN: 'VoicePact {code}: you are {role} for {qty} {unit} {product}, {money}. To accept, dial {ussd} and choose {code}.',
     SW: 'VoicePact {code}: wewe ni {role} wa {qty} {unit} {product}, {money}. Kukubali, piga {ussd} uchague {code}.',
   },
+  createdWithFee: {
+    EN: 'VoicePact {code}: you are {role} for {qty} {unit} {product}, {money}, fee {fee} ({feePayer}). To accept, dial {ussd} and choose {code}.',
+    SW: 'VoicePact {code}: wewe ni {role} wa {qty} {unit} {product}, {money}, ada {fee} ({feePayer}). Kukubali, piga {ussd} uchague {code}.',
+  },
   active: {
     EN: 'VoicePact {code}: {money} is now held in escrow. Seller: deliver. Buyer: when goods arrive, confirm on {ussd}.',
     SW: 'VoicePact {code}: {money} sasa imehifadhiwa. Muuzaji: peleka bidhaa. Mnunuzi: ukipokea, thibitisha kwa {ussd}.',
@@ -51,6 +55,23 @@ const TEXTS = {
     EN: 'Your VoicePact code is {code}. It expires in {minutes} minutes. Never share it.',
     SW: 'Nambari yako ya VoicePact ni {code}. Itaisha baada ya dakika {minutes}. Usimpe mtu yeyote.',
   },
+  // Issue 11: the delivery deadline, and the warnings before money moves by itself.
+  overdueBuyer: {
+    EN: 'VoicePact {code}: {qty} {unit} {product} not delivered in time. Dial {ussd} to extend 7 days or get a refund; else refund on {at}.',
+    SW: 'VoicePact {code}: {qty} {unit} {product} hazijafika. Piga {ussd} kuongeza siku 7 au urudishiwe pesa; la sivyo zitarudishwa {at}.',
+  },
+  overdueSeller: {
+    EN: 'VoicePact {code}: deadline passed with {qty} {unit} {product} due. Deliver, or {money} is refunded to the buyer on {at}.',
+    SW: 'VoicePact {code}: muda umepita, {qty} {unit} {product} hazijafika. Peleka sasa au {money} itarudishwa kwa mnunuzi {at}.',
+  },
+  releaseWarning: {
+    EN: 'VoicePact {code}: {money} goes to {name} on {at} unless you report a problem: dial {ussd}',
+    SW: 'VoicePact {code}: {money} italipwa kwa {name} {at} usiporipoti tatizo: piga {ussd}',
+  },
+  refundWarning: {
+    EN: 'VoicePact {code}: {money} goes back to the buyer on {at} unless you deliver {qty} {unit} first: dial {ussd}',
+    SW: 'VoicePact {code}: {money} itarudishwa kwa mnunuzi {at} usipopeleka {qty} {unit} kwanza: piga {ussd}',
+  },
   disputeResolved: {
     EN: 'VoicePact {code}: the dispute is resolved: {outcome}.',
     SW: 'VoicePact {code}: mgogoro umetatuliwa: {outcome}.',
@@ -85,7 +106,11 @@ export type TextVars = Partial<
     | 'outcome'
     | 'kind'
     | 'ref'
-    | 'minutes',
+    | 'minutes'
+    | 'name'
+    | 'at'
+    | 'fee'
+    | 'feePayer',
     string
   >
 >;
@@ -101,6 +126,10 @@ const WORDS: Record<string, Record<Language, string>> = {
   PAYMENT_PROBLEM: { EN: 'payment problem', SW: 'tatizo la malipo' },
   OTHER: { EN: 'other', SW: 'mengine' },
   RELEASE_TO_SELLER: { EN: 'payment released to the seller', SW: 'malipo yamepelekwa kwa muuzaji' },
+  SPLIT: { EN: 'payment split between seller and buyer', SW: 'malipo yamegawanywa kati ya muuzaji na mnunuzi' },
+  FEE_BUYER: { EN: 'paid by the buyer', SW: 'analipa mnunuzi' },
+  FEE_SELLER: { EN: 'paid by the seller', SW: 'analipa muuzaji' },
+  FEE_SPLIT: { EN: 'half each', SW: 'nusu kwa nusu' },
   REFUND_TO_BUYER: { EN: 'payment refunded to the buyer', SW: 'malipo yamerudishwa kwa mnunuzi' },
 };
 
@@ -114,17 +143,18 @@ const inWords = (vars: TextVars, lang: Language): TextVars => ({
   ...Object.fromEntries(
     (['role', 'reason', 'outcome'] as const).filter((k) => vars[k]).map((k) => [k, word(vars[k]!, lang)]),
   ),
+  ...(vars.feePayer ? { feePayer: word(`FEE_${vars.feePayer}`, lang) } : {}),
 });
 
 export const text = (key: TextKey, lang: Language, vars: TextVars): string =>
   fit(TEXTS[key][lang] ?? TEXTS[key].EN, inWords(vars, lang));
 export const alertText = (key: AlertKey, vars: TextVars): string => fit(ALERTS[key], inWords(vars, Language.EN));
 
-/** Fills the template, then shortens the free-text slots (product, then reason) until it is one SMS. */
+/** Fills the template, then shortens the free-text slots (product, name, then reason) until it is one SMS. */
 function fit(template: string, vars: TextVars): string {
   const clean: TextVars = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, toGsm7(String(v ?? ''))]));
   let out = fill(template, clean);
-  for (const slot of ['product', 'reason'] as const) {
+  for (const slot of ['product', 'name', 'reason'] as const) {
     const over = gsm7Length(out) - SMS_LIMIT;
     if (over <= 0 || !clean[slot]) continue;
     clean[slot] = truncateGsm7(clean[slot]!, Math.max(4, gsm7Length(clean[slot]!) - over));

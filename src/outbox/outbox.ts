@@ -29,7 +29,11 @@ export type NotificationEvent =
   | 'payment.stuck'
   | 'deposit.unmatched'
   // Issue 13: a partner's webhook endpoint failed for a day and was disabled.
-  | 'webhook.disabled';
+  | 'webhook.disabled'
+  // Issue 11: the delivery deadline passed; warnings before money moves by itself (sent late, checked when sent).
+  | 'delivery.overdue'
+  | 'release.warning'
+  | 'refund.warning';
 
 export interface OutboxJob {
   queue: QueueName;
@@ -66,5 +70,22 @@ export function notify(
     name: event,
     jobId: `${event}-${subjectId}`,
     data: { event, subjectId, ...data },
+  });
+}
+
+/** A notification due later (a warning before money moves by itself); its recipients decide at send time. */
+export function notifyLater(
+  em: EntityManager,
+  at: Date,
+  event: NotificationEvent,
+  subjectId: string,
+  delayMs: number,
+): void {
+  enqueue(em, at, {
+    queue: QUEUES.notifications,
+    name: event,
+    jobId: `${event}-${subjectId}`,
+    data: { event, subjectId },
+    delayMs: Math.max(0, Math.round(delayMs)),
   });
 }

@@ -8,25 +8,47 @@ export enum PaymentStatus {
   RELEASED = 'RELEASED',
   REFUNDED = 'REFUNDED',
   FAILED = 'FAILED',
+  /** A deposit whose money has all moved on: see the RELEASE and REFUND payments of the contract. */
+  SETTLED = 'SETTLED',
+}
+
+/** One row per movement of money (issue 11): the deposit in, each release or refund out, the fee. */
+export enum PaymentKind {
+  DEPOSIT = 'DEPOSIT',
+  RELEASE = 'RELEASE',
+  REFUND = 'REFUND',
+  FEE = 'FEE',
 }
 
 /**
- * The escrow of a contract: PENDING while the buyer's deposit is collected, LOCKED while held,
- * RELEASED to the seller or REFUNDED to the buyer. A failed deposit is FAILED and a new one may start.
+ * A movement of a contract's escrow. A DEPOSIT is PENDING while collected, LOCKED while held, SETTLED once all of it
+ * moved on; a failed deposit is FAILED and a new one may start. A RELEASE (to the seller) or REFUND (to the buyer) is
+ * LOCKED from the decision until the provider settles it (RELEASED, REFUNDED) or refuses it (FAILED).
  */
 @Entity({ tableName: 'payments' })
 @Unique({
   name: 'payments_one_open_per_contract',
-  expression: `create unique index "payments_one_open_per_contract" on "payments" ("contract_id") where "status" in ('PENDING', 'LOCKED')`,
+  expression: `create unique index "payments_one_open_per_contract" on "payments" ("contract_id") where "kind" = 'DEPOSIT' and "status" in ('PENDING', 'LOCKED')`,
 })
 export class Payment extends BaseEntity {
-  [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'status' | 'kind' | 'createdAt' | 'updatedAt';
 
   @ManyToOne('Contract', { deleteRule: 'cascade', index: true })
   contract!: Contract;
 
+  @Enum({ items: () => PaymentKind, default: PaymentKind.DEPOSIT })
+  kind: PaymentKind = PaymentKind.DEPOSIT;
+
   @Property({ type: 'decimal', precision: 15, scale: 2 })
   amount!: string;
+
+  /** A RELEASE: the part of the contract's total it pays for (amount is that less the seller's fee share). */
+  @Property({ type: 'decimal', precision: 15, scale: 2, nullable: true })
+  grossAmount?: string | null;
+
+  /** The accepted lot (delivery) a RELEASE pays for. */
+  @Property({ type: 'uuid', nullable: true })
+  deliveryId?: string | null;
 
   @Property({ type: 'string', length: 3 })
   currency!: string;

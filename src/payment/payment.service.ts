@@ -3,13 +3,14 @@ import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { assertManages, contractScope } from '../auth/policy';
 import { badInput, DomainError } from '../common/errors';
-import { isWholeAmount } from '../common/money';
+import { Decimal, isWholeAmount } from '../common/money';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import type { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
+import { accountIn, decidePayout, depositAmountOf, grossLeft } from '../escrow/escrow.ledger';
 import { enqueue, QUEUES } from '../outbox/outbox';
 import { idempotent } from '../idempotency/idempotency.service';
 import { Payment, PaymentStatus } from './payment.entity';
@@ -63,7 +64,7 @@ export class PaymentService {
       const party = (role: PartyRole) => contract.parties.getItems().find((p) => p.role === role)!.phoneNumber;
       const payment = em.create(Payment, {
         contract,
-        amount: contract.totalAmount,
+        amount: depositAmountOf(contract), // the total, plus the buyer's share of the fee
         currency: contract.currency,
         payer: party(PartyRole.BUYER),
         payee: party(PartyRole.SELLER),
@@ -99,28 +100,31 @@ export class PaymentService {
   }
 
   /**
-   * Decides where the escrow goes, inside the caller's transaction: the payout job is written to
-   * the outbox with the decision, so it is neither lost (Redis down) nor doubled (deterministic id).
+   * Decides where what is still held goes, inside the caller's transaction: a RELEASE or REFUND row of its own with
+   * its payout job in the outbox (src/escrow/escrow.ledger.ts), so it is neither lost (Redis down) nor doubled
+   * (deterministic id). `amount` defaults to all that is still undecided; null when nothing is held.
+   * Every release and refund passes here: lots, the full confirmation, disputes, the deadline refund.
    */
-  async requestPayout(em: EntityManager, actor: Actor, contract: Contract, kind: PayoutKind): Promise<Payment | null> {
-    const payment = await em.findOne(Payment, { contract, status: PaymentStatus.LOCKED });
-    if (!payment) return null; // nothing held: no money moves
-    if (payment.payoutKind) return payment; // already decided; the job is on its way
-    payment.payoutKind = kind;
-    payment.payoutRef = `VP${payment.id.replace(/-/g, '').slice(0, 18).toUpperCase()}`;
-    audit(em, this.ctx.now(), actor, {
-      contractId: contract.id,
-      subject: 'payment',
-      subjectId: payment.id,
-      action: `${kind.toLowerCase()}-requested`,
-    });
-    enqueue(em, this.ctx.now(), {
-      queue: QUEUES.payments,
-      name: PAYMENT_JOBS.payout,
-      jobId: `payout-${payment.id}`,
-      data: { paymentId: payment.id },
-    });
-    return payment;
+  async requestPayout(
+    em: EntityManager,
+    actor: Actor,
+    contract: Contract,
+    kind: PayoutKind,
+    opts: { amount?: Decimal.Value; deliveryId?: string } = {},
+  ): Promise<Payment | null> {
+    const account = opts.amount == null ? await accountIn(em, contract) : null;
+    // By default: a release pays for all that is left of the total, a refund returns all that is still available.
+    const amount = new Decimal(
+      opts.amount ?? (kind === 'RELEASE' ? grossLeft(contract, account!) : account!.available),
+    );
+    return decidePayout(
+      em,
+      actor,
+      contract,
+      { kind, amount, deliveryId: opts.deliveryId },
+      this.ctx.now(),
+      this.ctx.config.MPESA_MAX_TRANSACTION_KES,
+    );
   }
 
   async list(actor: Actor, filter: PaymentFilter): Promise<Page<Payment>> {

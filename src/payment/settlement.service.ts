@@ -4,6 +4,7 @@ import { Decimal } from '../common/money';
 import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
+import { settleDepositsIfEmpty } from '../escrow/escrow.ledger';
 import { notify } from '../outbox/outbox';
 import { webhookEvent } from '../webhook/webhook.events';
 import { Payment, PaymentStatus } from './payment.entity';
@@ -145,6 +146,7 @@ export class SettlementService {
         contract,
         payment,
       );
+      await settleDepositsIfEmpty(em, contract, this.ctx.now());
       return 'applied';
     });
   }

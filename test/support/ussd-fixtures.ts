@@ -19,6 +19,9 @@ export interface Deal {
   seller: string;
   product?: string;
   totalAmount?: string;
+  /** Issue 11: lots need a quantity; the fee a payer. */
+  quantity?: string;
+  feePayer?: 'BUYER' | 'SELLER' | 'SPLIT';
   /** Further parties (a mediator, a witness), who accept like the others. */
   others?: Array<{ phoneNumber: string; role: 'MEDIATOR' | 'WITNESS' }>;
 }
@@ -26,6 +29,8 @@ export interface Deal {
 const input = (d: Deal) => ({
   product: d.product ?? 'Maize',
   totalAmount: d.totalAmount ?? '12000.50',
+  ...(d.quantity ? { quantity: d.quantity } : {}),
+  ...(d.feePayer ? { feePayer: d.feePayer } : {}),
   parties: [
     { phoneNumber: d.buyer, role: 'BUYER', name: 'Buyer' },
     { phoneNumber: d.seller, role: 'SELLER', name: 'Seller' },
