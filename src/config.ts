@@ -98,6 +98,8 @@ const schema = z
     PAYOUT_ALERT_AFTER_MINUTES: z.coerce.number().positive().default(60),
     RECONCILE_EVERY_SECONDS: z.coerce.number().positive().default(300),
     SESSION_CLEANUP_EVERY_SECONDS: z.coerce.number().positive().default(60),
+    /** Counts every SQL statement sent (db_statements_total at GET /metrics): for `npm run bench`, off in production. */
+    SQL_STATEMENT_COUNT: bool.default(false),
   })
   .superRefine((env, ctx) => {
     if (env.PAYOUT_IN_DOUBT_SECONDS * 1000 < 2 * env.PROVIDER_TIMEOUT_MS)

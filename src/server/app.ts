@@ -17,6 +17,7 @@ import { healthRoute } from './health.route';
 import { metricsRoute } from './metrics.route';
 import { requestLog } from './request-log';
 import { jobDashboard } from './job-dashboard';
+import { sqlStatementsMetric } from './sql-statements';
 import { mpesaCallbackRoutes } from '../../adapters/payments/mpesa-callback.routes';
 import type { ProviderEventSink } from '../../adapters/payments/provider-events';
 import type { Queue } from 'bullmq';
@@ -54,6 +55,7 @@ export async function createApp(parts: AppParts): Promise<Koa> {
   healthRoute(router, orm, redis);
   await graphqlRoute(router, apollo, orm, domainDeps);
   const registry = new Registry(); // per app, not prom-client's global one: several apps share a test process
+  if (config.SQL_STATEMENT_COUNT) sqlStatementsMetric(registry);
   ussdRoutes(router, { config, logger, orm, redis, apollo, domainDeps, registry });
   metricsRoute(router, registry, config.ADMIN_API_KEY);
   mpesaCallbackRoutes(router, config, logger, providerEvents);
