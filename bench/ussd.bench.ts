@@ -6,7 +6,8 @@
 // peak RSS. Then the GraphQL API alone: a page of 100 contracts with parties, payments and deliveries.
 // Prints a table and writes the same figures as JSON to bench/results/.
 //
-// BENCH_SECONDS (10), BENCH_HANDSETS ("50,200"), BENCH_LOG_LEVEL (info), BENCH_LABEL (a note kept in the JSON).
+// BENCH_SECONDS (10), BENCH_HANDSETS ("50,200"), BENCH_LOG_LEVEL (info), BENCH_LABEL (a note kept in the JSON),
+// BENCH_CPU_PROF (profile the service; summarise with `node bench/profile-summary.js <file>`).
 import autocannon, { type Options, type Result } from 'autocannon';
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -280,7 +281,11 @@ async function app() {
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const port = 3900 + Math.floor(Math.random() * 90);
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['dist/src/server/main.js', '--role=api', '--demo'], {
+  // BENCH_CPU_PROF=1: a V8 profile of the service, written at its exit (node --cpu-prof) to bench/results/prof/.
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, 'results', 'prof')}`]
+    : [];
+  const child = spawn(process.execPath, [...prof, 'dist/src/server/main.js', '--role=api', '--demo'], {
     cwd: ROOT,
     stdio: 'ignore',
     env: {
@@ -309,7 +314,9 @@ async function app() {
     const graphql = await graphqlPage(base, meter);
     return { idleRssMb, hops, graphql: { ...graphql, contractsInDatabase: contracts } };
   } finally {
+    const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
+    await exited;
     await admin.end();
   }
 }

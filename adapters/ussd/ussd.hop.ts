@@ -1,13 +1,11 @@
-import type { ApolloServer } from '@apollo/server';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { GraphQLContext } from '../../schema/context';
 import { phoneActor } from '../../src/auth/actor';
 import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
 import type { Orm } from '../../src/common/orm';
 import type { DomainDeps } from '../../src/domain';
 import { MAIN, NeedsLock, type Engine } from './ussd.engine';
-import { DOCS, UssdGraphQL } from './ussd.graphql';
+import { DOCS, UssdGraphQL, type UssdOperations } from './ussd.graphql';
 import { render, endScreen } from './ussd.renderer';
 import { TEXTS } from './ussd.texts';
 import type { Frame, Hop, Lang } from './ussd.types';
@@ -57,7 +55,8 @@ export interface HopDeps {
   config: Config;
   logger: Logger;
   orm: Orm;
-  apollo: ApolloServer<GraphQLContext>;
+  /** The adapter's GraphQL documents, prepared once. */
+  operations: UssdOperations;
   domainDeps: DomainDeps;
   store: SessionStore;
   engine: Engine;
@@ -139,7 +138,7 @@ export class HopRunner {
     locked: boolean,
     ctl: Control,
   ) {
-    const gql = new UssdGraphQL(this.d.apollo, phoneActor(req.phone, 'ussd'), () => em, this.d.domainDeps);
+    const gql = new UssdGraphQL(this.d.operations, phoneActor(req.phone, 'ussd'), () => em, this.d.domainDeps);
     // The language is asked once per session (viewer), then travels in the session's context.
     const lang = row.context.lang ?? (await gql.run<{ viewer: { language: Lang } }>(DOCS.viewer)).data.viewer.language;
     ctl.lang = lang;
