@@ -11,6 +11,7 @@ import type { DomainDeps } from '../../src/domain';
 import { depthRule } from '../../schema/guards';
 import { maskPhone } from '../../src/common/phone';
 import { createEngine } from './menus';
+import { SessionCache } from './session.cache';
 import { SessionStore } from './session.store';
 import { UssdOperations } from './ussd.graphql';
 import { HopRunner, SessionOwnerError, type HopOutcome } from './ussd.hop';
@@ -47,7 +48,8 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
   const limiter = new PhoneRateLimiter(redis, config, logger, metrics);
   const store = new SessionStore(config.USSD_SESSION_TTL_SECONDS, config.USSD_RESUME_AFTER_SILENCE_SECONDS);
   const operations = new UssdOperations(schema, logger, [depthRule(config.GRAPHQL_MAX_DEPTH)]);
-  const hops = new HopRunner({ config, logger, orm, operations, domainDeps, store, engine: createEngine() });
+  const cache = new SessionCache(config.USSD_SESSION_TTL_SECONDS);
+  const hops = new HopRunner({ config, logger, orm, operations, domainDeps, store, cache, engine: createEngine() });
   // AT's fields are short; 8 KB leaves room for a long odd `text`, which is only an invalid selection.
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
 
@@ -108,6 +110,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
     if (!parsed.ok) return plain(ctx, 400, parsed.message);
     const e = parsed.value;
     try {
+      cache.forget(e.sessionId);
       const ended = await store.end(orm.em.fork(), e.sessionId, e);
       metrics.sessionsEnded.inc({ status: e.status });
       ctx.state.logFields = {
