@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Contract } from '../../src/contract/contract.entity';
+import type { Lean } from '../../src/common/lean';
+import { Contract } from '../../src/contract/contract.entity';
 import { settle, type GraphQLContext } from '../context';
 import { DeliveryType, DisputeType, PaymentType } from '../types/activity.type';
 import { toConnection } from '../types/connection';
@@ -47,8 +48,9 @@ export class ContractResolver {
   }
 
   @FieldResolver(() => [PartyType])
-  parties(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
-    return c.parties.isInitialized() ? c.parties.getItems() : ctx.loaders.parties.load(c.id);
+  parties(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext) {
+    // An entity (a mutation's result, contract(id)) may carry its parties; a plain row (lists) never does.
+    return c instanceof Contract && c.parties.isInitialized() ? c.parties.getItems() : ctx.loaders.parties.load(c.id);
   }
 
   @FieldResolver(() => [DeliveryType])

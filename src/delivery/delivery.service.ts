@@ -4,6 +4,7 @@ import type { Actor } from '../auth/actor';
 import { actingParty } from '../auth/policy';
 import { badInput, DomainError } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
+import { leanFind, type Lean } from '../common/lean';
 import type { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
@@ -92,8 +93,8 @@ export class DeliveryService {
     });
   }
 
-  async ofContracts(contractIds: readonly string[]): Promise<Delivery[]> {
-    return this.ctx.em.find(Delivery, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'asc' } });
+  async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Delivery>>> {
+    return leanFind(this.ctx.em, Delivery, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'asc' } });
   }
 
   private record(
