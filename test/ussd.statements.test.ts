@@ -41,6 +41,10 @@ test('a walk: reading screens cost at most 2 statements, static screens only the
   expect(await cost(h, (x) => x.enter('4').expect('Help'))).toBe(1);
   expect(await cost(h, (x) => x.enter('1').expect('Kiswahili'))).toBe(1);
   expect(await cost(h, (x) => x.enter('0').expect('Help'))).toBe(1);
+  expect(await cost(h, (x) => x.enter('0').expect('Welcome to VoicePact'))).toBe(1);
+  // The payments list brings each payment's contract in the same statement.
+  expect(await cost(h, (x) => x.enter('3').expect(`${c.code} KES`))).toBeLessThanOrEqual(2);
+  expect(await cost(h, (x) => x.enter('1').expect('Payment Details'))).toBe(1);
 });
 
 test('a replay is answered from the stored reply, read from the table', async () => {

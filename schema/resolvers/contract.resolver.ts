@@ -47,6 +47,8 @@ export class ContractResolver {
     return settle(ctx, await ctx.domain.contracts.cancel(ctx.actor, contractId, reason));
   }
 
+  // Roots are typed with type aliases on purpose: a class type here makes type-graphql copy every root
+  // into an instance of it (for Contract, a whole entity per row).
   @FieldResolver(() => [PartyType])
   parties(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext) {
     // An entity (a mutation's result, contract(id)) may carry its parties; a plain row (lists) never does.
@@ -54,17 +56,17 @@ export class ContractResolver {
   }
 
   @FieldResolver(() => [DeliveryType])
-  deliveries(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+  deliveries(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.deliveries.load(c.id);
   }
 
   @FieldResolver(() => [PaymentType])
-  payments(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+  payments(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.payments.load(c.id);
   }
 
   @FieldResolver(() => [DisputeType])
-  disputes(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+  disputes(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.disputes.load(c.id);
   }
 }

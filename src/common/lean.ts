@@ -18,14 +18,19 @@ export type Lean<T> = {
 
 const manyToOnes = new WeakMap<object, string[]>();
 
-/** `em.find` without the entities: one statement, rows mapped to property names by the query builder. */
+/**
+ * `em.find` without the entities: one statement, rows mapped to property names by the query builder.
+ * `join`: many-to-ones fetched in the same statement, each a whole plain row under its property.
+ */
 export async function leanFind<T extends object>(
   em: EntityManager,
   entity: EntityClass<T>,
   where: FilterQuery<NoInfer<T>>,
-  options: { orderBy?: QBQueryOrderMap<NoInfer<T>>; limit?: number } = {},
+  options: { orderBy?: QBQueryOrderMap<NoInfer<T>>; limit?: number; join?: string[] } = {},
 ): Promise<Array<Lean<T>>> {
-  const qb = em.createQueryBuilder(entity).select('*').where(where);
+  const qb = em.createQueryBuilder(entity, 'e0').select('*');
+  for (const [i, relation] of (options.join ?? []).entries()) qb.leftJoinAndSelect(`e0.${relation}`, `j${i}`);
+  qb.where(where);
   if (options.orderBy) qb.orderBy(options.orderBy);
   if (options.limit !== undefined) qb.limit(options.limit);
   const rows = await qb.execute<Array<Record<string, unknown>>>('all', true);

@@ -117,10 +117,8 @@ export class PaymentService {
       this.ctx.em,
       Payment,
       { $and: [where, afterCursor(decodeCursor(filter.after))] },
-      {
-        orderBy: { createdAt: 'desc', id: 'desc' },
-        limit: size + 1,
-      },
+      // The contract comes in the same statement: the scope above already limits rows to contracts the actor sees.
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1, join: ['contract'] },
     );
     return toPage(rows, size, () => this.ctx.em.count(Payment, where));
   }
