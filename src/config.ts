@@ -35,6 +35,8 @@ const schema = z
     ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: bool.default(false),
+    /** With TRUST_PROXY: how many proxies of ours append to X-Forwarded-For (the caller is that many from the end). */
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).default(1),
     DEFAULT_COUNTRY: z.string().length(2).default('KE'),
     LOGIN_CODE_TTL_SECONDS: int(300),
     SESSION_TOKEN_TTL_HOURS: int(24 * 30),

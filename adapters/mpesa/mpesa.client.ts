@@ -4,6 +4,7 @@ import type { Logger } from '../../src/common/logger';
 import { Decimal } from '../../src/common/money';
 import { maskPhone } from '../../src/common/phone';
 import { ProviderRejectedError, ProviderUnavailableError } from '../../src/payment/payment.provider';
+import { fetchFailureReason } from '../http/fetch-failure';
 
 /** The last path segments of our callback URLs; the routes and mpesa.callbacks.ts use the same names. */
 export type MpesaCallbackKind = 'stk' | 'b2c/result' | 'b2c/timeout' | 'status/result' | 'status/timeout';
@@ -260,7 +261,7 @@ export class MpesaClient {
       }
       return { status: res.status, json };
     } catch (err) {
-      const reason = isTimeout(err) ? `no answer within ${this.timeoutMs} ms` : networkReason(err);
+      const reason = fetchFailureReason(err, this.timeoutMs);
       this.opts.logger.warn({ path, reason }, 'M-Pesa unreachable');
       throw new ProviderUnavailableError(`${what}: M-Pesa unreachable (${reason})`);
     }
@@ -280,15 +281,4 @@ export class MpesaClient {
     if (!parsed.success) throw new ProviderUnavailableError(`${what}: unexpected answer from M-Pesa (HTTP ${status})`);
     return parsed.data;
   }
-}
-
-/** Undici hides the useful part (ECONNREFUSED, ENOTFOUND...) in the cause. Duck-typed for the same realm reason. */
-function networkReason(err: unknown): string {
-  const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
-  return String(e?.cause?.code ?? e?.cause?.message ?? e?.message ?? err);
-}
-
-/** By name, not instanceof: the DOMException from AbortSignal.timeout may come from another realm (jest's vm). */
-function isTimeout(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'TimeoutError';
 }

@@ -18,7 +18,8 @@ import { HopRunner, SessionOwnerError, type HopOutcome } from './ussd.hop';
 import { PhoneRateLimiter } from './ussd.limiter';
 import { createUssdMetrics } from './ussd.metrics';
 import { endScreen, render } from './ussd.renderer';
-import { allowList, clientAddress, isAllowed, parseEventFields, parseHopFields } from './ussd.request';
+import { allowList, callerAddress, isAllowed } from '../http/allow-list';
+import { parseEventFields, parseHopFields } from './ussd.request';
 import { TEXTS } from './ussd.texts';
 
 /** The language is not known before the session is read; this screen must not wait for the database. */
@@ -44,7 +45,7 @@ export interface UssdRouteDeps {
 export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
   const { config, logger, orm, redis, schema, domainDeps, registry } = deps;
   const metrics = createUssdMetrics(registry);
-  const allowed = allowList(config.USSD_ALLOWED_IPS);
+  const allowed = allowList('USSD_ALLOWED_IPS', config.USSD_ALLOWED_IPS);
   const limiter = new PhoneRateLimiter(redis, config, logger, metrics);
   const store = new SessionStore(config.USSD_SESSION_TTL_SECONDS, config.USSD_RESUME_AFTER_SILENCE_SECONDS);
   const operations = new UssdOperations(schema, logger, [depthRule(config.GRAPHQL_MAX_DEPTH)]);
@@ -60,7 +61,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
   };
 
   const onlyAfricasTalking: Middleware = async (ctx, next) => {
-    const address = clientAddress(ctx, config.TRUST_PROXY);
+    const address = callerAddress(ctx, config);
     if (isAllowed(allowed, address)) return next();
     ctx.state.logFields.refused = address;
     metrics.requests.inc({ screen: 'none', outcome: 'forbidden' });

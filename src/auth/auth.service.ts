@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { safeEqual } from '../common/constant-time';
 import { LockMode } from '@mikro-orm/postgresql';
 import { DomainError } from '../common/errors';
 import { maskPhone, normalizePhone } from '../common/phone';
@@ -112,10 +113,4 @@ export class AuthService {
   private codeHash(phone: string, code: string): string {
     return sha256(`${phone}:${code}:${this.ctx.config.ADMIN_API_KEY}`);
   }
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -45,14 +45,14 @@ export class ContractService {
         const acceptedAt = actor.kind === 'phone' && actor.phone === p.phoneNumber ? this.ctx.now() : null;
         contract.parties.add(em.create(Party, { ...p, contract, acceptedAt }));
       }
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'contract',
         subjectId: contract.id,
         action: 'created',
         to: contract.status,
       });
-      notify(em, 'contract.created', contract.id);
+      notify(em, this.ctx.now(), 'contract.created', contract.id);
       return contract;
     });
   }
@@ -109,8 +109,13 @@ export class ContractService {
           `Contract ${contract.code} is ${contract.status} and can no longer be accepted`,
         );
       party.acceptedAt = this.ctx.now();
-      audit(em, actor, { contractId: contract.id, subject: 'party', subjectId: party.id, action: 'accepted' });
-      notify(em, 'contract.accepted', party.id, { contractId: contract.id });
+      audit(em, this.ctx.now(), actor, {
+        contractId: contract.id,
+        subject: 'party',
+        subjectId: party.id,
+        action: 'accepted',
+      });
+      notify(em, this.ctx.now(), 'contract.accepted', party.id, { contractId: contract.id });
       if (contract.parties.getItems().every((p) => p.acceptedAt))
         this.transition(em, actor, contract, ContractStatus.CONFIRMED);
       return changed(contract);
@@ -124,7 +129,7 @@ export class ContractService {
       if (contract.status === ContractStatus.CANCELLED)
         return alreadyDone(contract, `Contract ${contract.code} is already cancelled`);
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason: reason?.slice(0, 280) ?? null });
-      notify(em, 'contract.cancelled', contract.id);
+      notify(em, this.ctx.now(), 'contract.cancelled', contract.id);
       return changed(contract);
     });
   }
@@ -160,7 +165,7 @@ export class ContractService {
     if (!TRANSITIONS[from].includes(to)) throw invalidTransition(from, to);
     contract.status = to;
     contract.updatedAt = this.ctx.now();
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: contract.id,
       subject: 'contract',
       subjectId: contract.id,

@@ -50,7 +50,7 @@ export class DeliveryService {
 
       if (input.kind === DeliveryKind.PARTIAL) {
         const d = this.record(em, actor, contract, party.role, input);
-        notify(em, 'delivery.partial', d.id);
+        notify(em, this.ctx.now(), 'delivery.partial', d.id);
         return changed(d);
       }
       const pending = await em.findOne(
@@ -62,8 +62,8 @@ export class DeliveryService {
         if (pending)
           return alreadyDone(pending, `Delivery for ${contract.code} is already reported; waiting for the buyer`);
         const d = this.record(em, actor, contract, party.role, input);
-        notify(em, 'delivery.reported', d.id);
-        enqueue(em, {
+        notify(em, this.ctx.now(), 'delivery.reported', d.id);
+        enqueue(em, this.ctx.now(), {
           queue: QUEUES.payments,
           name: RELEASE_WINDOW_JOB,
           jobId: `release-window-${d.id}`,
@@ -114,7 +114,7 @@ export class DeliveryService {
       createdAt: this.ctx.now(),
     });
     em.persist(d);
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: contract.id,
       subject: 'delivery',
       subjectId: d.id,
@@ -126,9 +126,14 @@ export class DeliveryService {
   private async accept(em: EntityManager, actor: Actor, contract: Contract, d: Delivery): Promise<void> {
     d.acceptedAt = this.ctx.now();
     d.acceptedBy = actor.kind === 'phone' ? actor.phone : actor.kind === 'system' ? `system:${actor.job}` : actor.kind;
-    audit(em, actor, { contractId: contract.id, subject: 'delivery', subjectId: d.id, action: 'accepted' });
+    audit(em, this.ctx.now(), actor, {
+      contractId: contract.id,
+      subject: 'delivery',
+      subjectId: d.id,
+      action: 'accepted',
+    });
     this.contracts.transition(em, actor, contract, ContractStatus.COMPLETED, { deliveryId: d.id });
-    notify(em, 'delivery.accepted', d.id);
+    notify(em, this.ctx.now(), 'delivery.accepted', d.id);
     await this.payments.requestPayout(em, actor, contract, 'RELEASE');
   }
 }

@@ -59,7 +59,7 @@ export class DisputeService {
         disputeId: dispute.id,
         reason: input.reason,
       });
-      notify(em, 'dispute.raised', dispute.id);
+      notify(em, this.ctx.now(), 'dispute.raised', dispute.id);
       return changed(dispute);
     });
   }
@@ -82,7 +82,7 @@ export class DisputeService {
       dispute.resolvedAt = this.ctx.now();
       dispute.resolvedBy = actor.kind;
       const release = input.outcome === DisputeOutcome.RELEASE_TO_SELLER;
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'dispute',
         subjectId: dispute.id,
@@ -95,7 +95,7 @@ export class DisputeService {
         disputeId: dispute.id,
       });
       await this.payments.requestPayout(em, actor, contract, release ? 'RELEASE' : 'REFUND');
-      notify(em, 'dispute.resolved', dispute.id);
+      notify(em, this.ctx.now(), 'dispute.resolved', dispute.id);
       return changed(dispute);
     });
   }

@@ -1,4 +1,5 @@
-import { formatAmount } from '../common/money';
+import { formatEatDateTime } from '../common/east-africa-time';
+import { formatMoney as money } from '../common/money';
 import { Contract } from '../contract/contract.entity';
 import { PartyRole } from '../contract/contract.enums';
 import type { Party } from '../contract/party.entity';
@@ -15,15 +16,6 @@ export interface Sms {
   to: string;
   text: string;
 }
-
-const nairobi = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Africa/Nairobi',
-  day: 'numeric',
-  month: 'short',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
 
 /**
  * Who hears about a domain event, and in which words: decided here from the event and the ids it carries,
@@ -54,7 +46,7 @@ export class NotificationService {
       }
       case 'delivery.reported': {
         const d = await em.findOneOrFail(Delivery, subjectId, { populate: ['contract.parties'] });
-        const releaseAt = nairobi.format(
+        const releaseAt = formatEatDateTime(
           new Date(d.createdAt.getTime() + this.ctx.config.ESCROW_RELEASE_HOURS * 3600_000),
         );
         return this.each(this.role(d.contract, PartyRole.BUYER), 'deliveryReported', () => ({
@@ -172,6 +164,3 @@ export class NotificationService {
     return c.parties.getItems().filter((p) => p.role === role);
   }
 }
-
-const money = (currency: string, amount: string) =>
-  `${currency} ${formatAmount(amount, amount.endsWith('.00') ? 0 : 2)}`;

@@ -1,5 +1,5 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps, Unique } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Index, ManyToOne, Property, OptionalProps, Unique } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 import type { Contract } from '../contract/contract.entity';
 
 export enum PaymentStatus {
@@ -19,11 +19,8 @@ export enum PaymentStatus {
   name: 'payments_one_open_per_contract',
   expression: `create unique index "payments_one_open_per_contract" on "payments" ("contract_id") where "status" in ('PENDING', 'LOCKED')`,
 })
-export class Payment {
+export class Payment extends BaseEntity {
   [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @ManyToOne('Contract', { deleteRule: 'cascade', index: true })
   contract!: Contract;
@@ -80,9 +77,6 @@ export class Payment {
 
   @Property({ type: 'datetime', nullable: true })
   settledAt?: Date | null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

@@ -97,7 +97,7 @@ export class ProviderInbox {
       { providerRef: event.providerRef, receipt },
       'deposit received that no payment holds: support alerted',
     );
-    await alertOnce(this.ctx.em.fork(), 'deposit.unmatched', receipt, {
+    await alertOnce(this.ctx.em.fork(), this.ctx.now(), 'deposit.unmatched', receipt, {
       providerRef: event.providerRef,
       amount: amount ?? null,
     });

@@ -1,13 +1,12 @@
-import { LockMode } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import { systemActor } from '../auth/actor';
 import { Decimal } from '../common/money';
-import { Contract } from '../contract/contract.entity';
 import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
 import { Payment, PaymentStatus } from './payment.entity';
+import { lockContractThenPaymentOrFail } from './payment.lock';
 import type { PaymentService } from './payment.service';
 import type { ProviderEvent, ProviderOutcome } from './payment.provider';
 
@@ -43,22 +42,22 @@ export class SettlementService {
   async settleDeposit(paymentId: string, outcome: ProviderOutcome): Promise<EventResult> {
     if (outcome.state === 'PENDING' || outcome.state === 'UNKNOWN') return 'duplicate';
     return this.ctx.em.transactional(async (em) => {
-      const { payment, contract } = await this.lockPayment(em, paymentId);
+      const { payment, contract } = await lockContractThenPaymentOrFail(em, paymentId);
       if (payment.status !== PaymentStatus.PENDING) return 'duplicate';
       if (outcome.state === 'FAILED') {
         this.fail(em, payment, outcome.reason);
-        notify(em, 'deposit.failed', payment.id);
+        notify(em, this.ctx.now(), 'deposit.failed', payment.id);
         return 'applied';
       }
       if (outcome.amount && !new Decimal(outcome.amount).eq(payment.amount)) {
         this.fail(em, payment, `Deposit of ${outcome.amount} does not match ${payment.amount}; support will reconcile`);
-        notify(em, 'payment.failed', payment.id);
+        notify(em, this.ctx.now(), 'payment.failed', payment.id);
         return 'applied';
       }
       payment.status = PaymentStatus.LOCKED;
       payment.depositReceipt = outcome.receipt;
       payment.lockedAt = this.ctx.now();
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'payment',
         subjectId: payment.id,
@@ -69,7 +68,7 @@ export class SettlementService {
       });
       if (contract.status === ContractStatus.CONFIRMED) {
         this.contracts.transition(em, actor, contract, ContractStatus.ACTIVE, { paymentId: payment.id });
-        notify(em, 'contract.active', contract.id);
+        notify(em, this.ctx.now(), 'contract.active', contract.id);
       } else {
         // The deal ended while the buyer was paying: the money goes back.
         await this.payments.requestPayout(em, actor, contract, 'REFUND');
@@ -81,18 +80,18 @@ export class SettlementService {
   async settlePayout(paymentId: string, outcome: ProviderOutcome): Promise<EventResult> {
     if (outcome.state === 'PENDING' || outcome.state === 'UNKNOWN') return 'duplicate';
     return this.ctx.em.transactional(async (em) => {
-      const { payment, contract } = await this.lockPayment(em, paymentId);
+      const { payment, contract } = await lockContractThenPaymentOrFail(em, paymentId);
       if (payment.status !== PaymentStatus.LOCKED || !payment.payoutKind) return 'duplicate';
       if (outcome.state === 'FAILED') {
         this.fail(em, payment, outcome.reason);
-        notify(em, 'payment.failed', payment.id);
+        notify(em, this.ctx.now(), 'payment.failed', payment.id);
         return 'applied';
       }
       const to = payment.payoutKind === 'RELEASE' ? PaymentStatus.RELEASED : PaymentStatus.REFUNDED;
       payment.status = to;
       payment.payoutReceipt = outcome.receipt;
       payment.settledAt = this.ctx.now();
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'payment',
         subjectId: payment.id,
@@ -101,7 +100,7 @@ export class SettlementService {
         to,
         details: { receipt: outcome.receipt },
       });
-      notify(em, to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', payment.id);
+      notify(em, this.ctx.now(), to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', payment.id);
       return 'applied';
     });
   }
@@ -109,10 +108,10 @@ export class SettlementService {
   /** A final failure (retries exhausted, or the provider refused): recorded once, with the reason. */
   async markFailed(paymentId: string, reason: string, expected: PaymentStatus): Promise<EventResult> {
     return this.ctx.em.transactional(async (em) => {
-      const { payment } = await this.lockPayment(em, paymentId);
+      const { payment } = await lockContractThenPaymentOrFail(em, paymentId);
       if (payment.status !== expected) return 'duplicate';
       this.fail(em, payment, reason);
-      notify(em, expected === PaymentStatus.PENDING ? 'deposit.failed' : 'payment.failed', payment.id);
+      notify(em, this.ctx.now(), expected === PaymentStatus.PENDING ? 'deposit.failed' : 'payment.failed', payment.id);
       return 'applied';
     });
   }
@@ -121,7 +120,7 @@ export class SettlementService {
     const from = payment.status;
     payment.status = PaymentStatus.FAILED;
     payment.failureReason = reason.slice(0, 280);
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: payment.contract.id,
       subject: 'payment',
       subjectId: payment.id,
@@ -130,12 +129,5 @@ export class SettlementService {
       to: 'FAILED',
       details: { reason },
     });
-  }
-
-  private async lockPayment(em: ServiceContext['em'], paymentId: string) {
-    const { contract: ref } = await em.findOneOrFail(Payment, paymentId, { fields: ['contract'] });
-    const contract = await em.findOneOrFail(Contract, ref.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    const payment = await em.findOneOrFail(Payment, paymentId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    return { payment, contract };
   }
 }

@@ -1,4 +1,4 @@
-import { formatAmount, isWholeAmount } from '../../../src/common/money';
+import { formatMoney } from '../../../src/common/money';
 import { BACK } from '../ussd.engine';
 import { alreadyDoneLine } from '../ussd.errors';
 import { DOCS } from '../ussd.graphql';
@@ -28,10 +28,6 @@ interface ContractData {
     parties: Array<{ phoneNumber: string; acceptedAt: string | null }>;
   };
 }
-
-/** "KES 12,000" for whole amounts, "KES 12,000.50" otherwise. */
-export const money = (currency: string, amount: string) =>
-  `${currency} ${formatAmount(amount, isWholeAmount(amount) ? 0 : 2)}`;
 
 /** A page of contracts from offset `o`; the renderer decides how many fit. */
 export async function contractPage(hop: Parameters<Menu['view']>[0], status: string[], o: number) {
@@ -81,7 +77,7 @@ export const contractMenus: Record<string, Menu> = {
           t.details,
           c.code,
           `${t.product}: ${c.product}`,
-          `${t.value}: ${money(c.currency, c.totalAmount)}`,
+          `${t.value}: ${formatMoney(c.currency, c.totalAmount)}`,
           `${t.status}: ${t.contractStatus[c.status] ?? c.status}`,
         ],
         options,

@@ -2,7 +2,9 @@ import { BACK } from '../ussd.engine';
 import { DOCS } from '../ussd.graphql';
 import type { Texts } from '../ussd.texts';
 import type { Menu } from '../ussd.types';
-import { money, PAGE_ITEMS } from './contracts.menu';
+import { eatDay } from '../../../src/common/east-africa-time';
+import { formatMoney } from '../../../src/common/money';
+import { PAGE_ITEMS } from './contracts.menu';
 
 /** The caller's payments, newest first, and one payment's details. */
 
@@ -20,10 +22,10 @@ interface PaymentsData {
   };
 }
 
-/** "28 Nov 2026" in Kenya's time (EAT, UTC+3 all year). */
+/** "28 Nov 2026" in Kenya's time. */
 function day(iso: string, t: Texts): string {
-  const d = new Date(Date.parse(iso) + 3 * 3600_000);
-  return `${d.getUTCDate()} ${t.months[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  const d = eatDay(new Date(iso));
+  return `${d.day} ${t.months[d.month]} ${d.year}`;
 }
 
 export const paymentMenus: Record<string, Menu> = {
@@ -39,7 +41,7 @@ export const paymentMenus: Record<string, Menu> = {
       return {
         body: [t.yourPayments],
         items: nodes.map((x) => ({
-          label: `${x.contract.code} ${money(x.currency, x.amount)} ${t.paymentShort[x.status] ?? x.status}`,
+          label: `${x.contract.code} ${formatMoney(x.currency, x.amount)} ${t.paymentShort[x.status] ?? x.status}`,
           // The details screen shows what this list already holds: it needs no query of its own.
           next: {
             go: 'payment',
@@ -56,7 +58,7 @@ export const paymentMenus: Record<string, Menu> = {
       body: [
         t.paymentDetails,
         `${t.contract}: ${p.code}`,
-        `${t.amount}: ${money(String(p.cur), String(p.amt))}`,
+        `${t.amount}: ${formatMoney(String(p.cur), String(p.amt))}`,
         `${t.status}: ${t.paymentLong[String(p.st)] ?? p.st}`,
         `${t.date}: ${day(String(p.at), t)}`,
       ],
