@@ -135,7 +135,11 @@ function summary(r: Result, times: number[]) {
     perSecond: Math.round(r.requests.total / r.duration),
     requests: r.requests.total,
     ...percentiles(times),
-    errors: r.non2xx + r.errors + r.timeouts,
+    errors: r.non2xx + r.errors, // autocannon's errors include its timeouts
+    // apart: a 5xx from the service, a socket error, or no answer within autocannon's 10 s
+    non2xx: r.non2xx,
+    socketErrors: r.errors - r.timeouts,
+    timeouts: r.timeouts,
   };
 }
 
