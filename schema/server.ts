@@ -5,7 +5,7 @@ import type { Config } from '../src/config';
 import type { Logger } from '../src/common/logger';
 import type { GraphQLContext } from './context';
 import { formatError } from './errors';
-import { costLimitPlugin, depthRule } from './guards';
+import { costLimitPlugin, depthRule, knownRootTypeRule } from './guards';
 
 /** Idempotent commands that did nothing say so here, beside the data. */
 const noticesPlugin: ApolloServerPlugin<GraphQLContext> = {
@@ -30,7 +30,7 @@ export function createApolloServer(
 ): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
     schema,
-    validationRules: [depthRule(config.GRAPHQL_MAX_DEPTH)],
+    validationRules: [depthRule(config.GRAPHQL_MAX_DEPTH), knownRootTypeRule],
     // Cache control (installed by default) hooks every field resolution to compute HTTP cache hints we never
     // send (POST /graphql, answers per caller): off, so fields resolve without Apollo's per-field wrapper.
     plugins: [

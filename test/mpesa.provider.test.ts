@@ -4,7 +4,12 @@ import pino from 'pino';
 import { parseMpesaCallback } from '../adapters/mpesa/mpesa.callbacks';
 import { darajaTimestamp, MpesaClient, type MpesaClientOptions } from '../adapters/mpesa/mpesa.client';
 import { MpesaProvider } from '../adapters/mpesa/mpesa.provider';
-import { ProviderRejectedError, ProviderUnavailableError, type PayoutRequest } from '../src/payment/payment.provider';
+import {
+  ProviderInDoubtError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+  type PayoutRequest,
+} from '../src/payment/payment.provider';
 import { FakeMpesaServer } from './fakes/fake-mpesa.server';
 
 const logger = pino({ level: 'silent' });
@@ -151,6 +156,7 @@ describe('STK push', () => {
       type: 'DEPOSIT_RESULT',
       providerRef,
       outcome: { state: 'SUCCEEDED', receipt: expect.stringMatching(/^T[0-9A-F]{9}$/), amount: '1500.00' },
+      payer: '+254712345678',
     });
   });
 
@@ -303,6 +309,7 @@ describe('refusals and failures', () => {
       .stkPush(deposit)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderUnavailableError);
+    expect(err).toBeInstanceOf(ProviderInDoubtError); // it may have prompted: never pushed again
     expect((err as Error).message).toMatch(/no answer within 200 ms/);
     expect(Date.now() - started).toBeLessThan(1500);
   });
@@ -311,6 +318,7 @@ describe('refusals and failures', () => {
     await fake.stop();
     const err = await client.stkPush(deposit).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderUnavailableError);
+    expect(err).not.toBeInstanceOf(ProviderInDoubtError); // nothing was sent: a retry may push
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
     fake = new FakeMpesaServer(); // afterEach stops a fresh one
     await fake.start();

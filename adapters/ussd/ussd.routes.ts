@@ -8,7 +8,7 @@ import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
 import type { Orm } from '../../src/common/orm';
 import type { DomainDeps } from '../../src/domain';
-import { depthRule } from '../../schema/guards';
+import { depthRule, knownRootTypeRule } from '../../schema/guards';
 import { maskPhone } from '../../src/common/phone';
 import { createEngine } from './menus';
 import { SessionCache } from './session.cache';
@@ -48,7 +48,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
   const allowed = allowList('USSD_ALLOWED_IPS', config.USSD_ALLOWED_IPS);
   const limiter = new PhoneRateLimiter(redis, config, logger, metrics);
   const store = new SessionStore(config.USSD_SESSION_TTL_SECONDS, config.USSD_RESUME_AFTER_SILENCE_SECONDS);
-  const operations = new UssdOperations(schema, logger, [depthRule(config.GRAPHQL_MAX_DEPTH)]);
+  const operations = new UssdOperations(schema, logger, [depthRule(config.GRAPHQL_MAX_DEPTH), knownRootTypeRule]);
   const cache = new SessionCache(config.USSD_SESSION_TTL_SECONDS);
   const hops = new HopRunner({ config, logger, orm, operations, domainDeps, store, cache, engine: createEngine() });
   // AT's fields are short; 8 KB leaves room for a long odd `text`, which is only an invalid selection.

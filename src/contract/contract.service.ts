@@ -3,11 +3,12 @@ import { audit } from '../audit/audit.service';
 import { actorLabel, type Actor } from '../auth/actor';
 import { actingParty, assertCanSee, assertManages, contractScope, requireAuthenticated } from '../auth/policy';
 import { CONTRACT_CODE_PATTERN, newContractCode } from '../common/code';
-import { DomainError, invalidTransition, notFound } from '../common/errors';
+import { badInput, DomainError, invalidTransition, notFound } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { leanFind, type Lean } from '../common/lean';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import { normalizePhone } from '../common/phone';
+import { hasControlCharacters } from '../common/text';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
 import { Contract } from './contract.entity';
@@ -123,6 +124,8 @@ export class ContractService {
   }
 
   async cancel(actor: Actor, ref: string, reason?: string | null): Promise<Outcome<Contract>> {
+    if (reason && hasControlCharacters(reason))
+      throw badInput('reason must not contain control characters', { field: 'reason' });
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.lock(em, actor, ref);
       assertManages(actor, contract, [PartyRole.BUYER, PartyRole.SELLER]);

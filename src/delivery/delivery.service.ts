@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { actingParty } from '../auth/policy';
+import { freeText } from '../common/text';
 import { badInput, DomainError } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { leanFind, type Lean } from '../common/lean';
@@ -36,7 +37,7 @@ export class DeliveryService {
   async confirm(actor: Actor, input: ConfirmDeliveryInput): Promise<Outcome<Delivery>> {
     if (input.quantity != null && !/^\d{1,12}(\.\d{1,3})?$/.test(input.quantity))
       throw badInput('quantity must be a positive number with at most 3 decimals', { field: 'quantity' });
-    if (input.note && input.note.length > 280) throw badInput('note must be at most 280 characters', { field: 'note' });
+    freeText(input.note, 'note');
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.contracts.lock(em, actor, input.contractId);
       const party = actingParty(actor, contract, [PartyRole.BUYER, PartyRole.SELLER]);
@@ -108,7 +109,7 @@ export class DeliveryService {
       contract,
       kind: input.kind,
       quantity: input.quantity ?? null,
-      note: input.note?.trim() || null,
+      note: freeText(input.note, 'note'),
       reportedBy: actor.kind === 'phone' ? actor.phone : 'unknown',
       reporterRole: role,
       createdAt: this.ctx.now(),

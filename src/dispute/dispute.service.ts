@@ -2,7 +2,8 @@ import type { FilterQuery } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { actingParty, requireAdmin } from '../auth/policy';
-import { badInput, DomainError, notFound } from '../common/errors';
+import { freeText } from '../common/text';
+import { DomainError, notFound } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
@@ -35,7 +36,7 @@ export class DisputeService {
 
   /** Any party may raise one; it stops a pending release, because release checks the contract is ACTIVE. */
   async report(actor: Actor, input: ReportIssueInput): Promise<Outcome<Dispute>> {
-    if (input.note && input.note.length > 280) throw badInput('note must be at most 280 characters', { field: 'note' });
+    const note = freeText(input.note, 'note');
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.contracts.lock(em, actor, input.contractId);
       const party = actingParty(actor, contract);
@@ -49,7 +50,7 @@ export class DisputeService {
       const dispute = em.create(Dispute, {
         contract,
         reason: input.reason,
-        note: input.note?.trim() || null,
+        note,
         raisedBy: party.phoneNumber,
         status: DisputeStatus.OPEN,
         createdAt: this.ctx.now(),
@@ -66,7 +67,7 @@ export class DisputeService {
 
   async resolve(actor: Actor, input: ResolveDisputeInput): Promise<Outcome<Dispute>> {
     requireAdmin(actor);
-    if (input.note && input.note.length > 280) throw badInput('note must be at most 280 characters', { field: 'note' });
+    const note = freeText(input.note, 'note');
     return this.ctx.em.transactional(async (em) => {
       const found = await em.findOne(Dispute, this.idWhere(input.disputeId), { fields: ['contract'] });
       if (!found) throw notFound('Dispute', input.disputeId);
@@ -78,7 +79,7 @@ export class DisputeService {
       }
       dispute.status = DisputeStatus.RESOLVED;
       dispute.outcome = input.outcome;
-      dispute.resolution = input.note?.trim() || null;
+      dispute.resolution = note;
       dispute.resolvedAt = this.ctx.now();
       dispute.resolvedBy = actor.kind;
       const release = input.outcome === DisputeOutcome.RELEASE_TO_SELLER;

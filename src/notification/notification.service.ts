@@ -15,7 +15,12 @@ import { alertText, text, type AlertKey, type TextKey, type TextVars } from './n
 export interface Sms {
   to: string;
   text: string;
+  /** Which message of the event this is (a text key): with `to`, what a retry remembers as sent. */
+  kind?: string;
 }
+
+/** The identity of one message of one event: a recipient and which message, never a position in a list. */
+export const smsKey = (m: Sms): string => `${m.kind ?? ''}|${m.to}`;
 
 /**
  * Who hears about a domain event, and in which words: decided here from the event and the ids it carries,
@@ -134,14 +139,14 @@ export class NotificationService {
     const out: Sms[] = [];
     for (const p of parties) {
       const lang = await this.profiles.language(p.phoneNumber);
-      out.push({ to: p.phoneNumber, text: text(key, lang, vars(p, lang)) });
+      out.push({ to: p.phoneNumber, text: text(key, lang, vars(p, lang)), kind: key });
     }
     return out;
   }
 
   private support(key: AlertKey, vars: TextVars): Sms[] {
     const to = this.ctx.config.SUPPORT_ALERT_PHONE;
-    return to ? [{ to, text: alertText(key, vars) }] : [];
+    return to ? [{ to, text: alertText(key, vars), kind: `alert:${key}` }] : [];
   }
 
   private vars(c: Contract): TextVars {

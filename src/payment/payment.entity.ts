@@ -44,6 +44,21 @@ export class Payment extends BaseEntity {
   @Property({ type: 'string', length: 16 })
   provider!: string;
 
+  /**
+   * When the deposit request (STK push) was sent, committed before the call. Set with no depositRef, the request is
+   * in flight or in doubt (its answer never came): it is never sent again, and its callback is matched by the
+   * payer's phone and the amount.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  depositRequestedAt?: Date | null;
+
+  /**
+   * When the deposit request ended without an answer (timed out): only such a deposit takes a result that names a
+   * CheckoutRequestID we never stored. A request merely in flight waits for its own reference instead.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  depositInDoubtAt?: Date | null;
+
   /** Provider reference of the deposit request (M-Pesa CheckoutRequestID). */
   @Property({ type: 'string', length: 100, nullable: true, unique: true })
   depositRef?: string | null;

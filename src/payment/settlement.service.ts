@@ -32,11 +32,46 @@ export class SettlementService {
         : event.reference
           ? { payoutRef: event.reference }
           : { payoutProviderRef: event.providerRef };
-    const found = await this.ctx.em.fork().findOne(Payment, where, { fields: ['id'] });
-    if (!found) return 'unknown';
+    const found = await this.ctx.em.findOne(Payment, where, { fields: ['id'] });
+    const id = found?.id ?? (event.type === 'DEPOSIT_RESULT' ? await this.claimDepositInDoubt(event) : null);
+    if (!id) return 'unknown';
     return event.type === 'DEPOSIT_RESULT'
-      ? this.settleDeposit(found.id, event.outcome)
-      : this.settlePayout(found.id, event.outcome);
+      ? this.settleDeposit(id, event.outcome)
+      : this.settlePayout(id, event.outcome);
+  }
+
+  /**
+   * A deposit result naming a CheckoutRequestID we never stored: the answer to an STK push that timed out on our
+   * side. It belongs to the one deposit in doubt (its request timed out) still open within the deposit window, from
+   * the same phone for the same amount; that deposit takes the reference. A deposit whose request is merely in flight
+   * is not a candidate: its own reference is about to be stored. None, or two alike: unknown (support hears of money
+   * that came and no payment holds).
+   */
+  private async claimDepositInDoubt(event: Extract<ProviderEvent, { type: 'DEPOSIT_RESULT' }>): Promise<string | null> {
+    if (event.outcome.state !== 'SUCCEEDED' || !event.payer || !event.outcome.amount) return null;
+    const since = new Date(this.ctx.now().getTime() - this.ctx.config.DEPOSIT_TIMEOUT_SECONDS * 1000);
+    const open = { status: PaymentStatus.PENDING, depositRef: null };
+    const candidates = await this.ctx.em.find(
+      Payment,
+      {
+        ...open,
+        depositRequestedAt: { $gte: since },
+        depositInDoubtAt: { $ne: null },
+        payer: event.payer,
+        amount: event.outcome.amount,
+      },
+      { fields: ['id'], limit: 2 },
+    );
+    if (candidates.length !== 1) return null;
+    const [{ id }] = candidates;
+    const claimed = await this.ctx.em.nativeUpdate(
+      Payment,
+      { id, ...open },
+      { depositRef: event.providerRef, updatedAt: this.ctx.now() },
+    );
+    if (!claimed) return null;
+    this.ctx.logger.info({ paymentId: id }, 'deposit result matched to a request in doubt by phone and amount');
+    return id;
   }
 
   async settleDeposit(paymentId: string, outcome: ProviderOutcome): Promise<EventResult> {
