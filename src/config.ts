@@ -20,13 +20,25 @@ const cidrList = (def: string) =>
         .filter(Boolean),
     );
 
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be host:port');
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: int(3000),
     HOST: z.string().default('0.0.0.0'),
-    DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/voicepact'),
-    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    /**
+     * Unset (development): PostgreSQL on LOCAL_POSTGRES_ADDRESS if it answers, else the embedded one; Redis on
+     * LOCAL_REDIS_ADDRESS if it answers, else a redis-server started from the PATH (src/server/local-services.ts).
+     */
+    DATABASE_URL: z.url().optional(),
+    REDIS_URL: z.url().optional(),
+    /** Development: start the embedded PostgreSQL even when LOCAL_POSTGRES_ADDRESS answers. */
+    EMBEDDED_POSTGRES: bool.default(false),
+    LOCAL_POSTGRES_ADDRESS: hostPort.default('127.0.0.1:5432'),
+    LOCAL_REDIS_ADDRESS: hostPort.default('127.0.0.1:6379'),
+    /** The embedded PostgreSQL's data and the local redis-server's files (relative to the working directory). */
+    LOCAL_DATA_DIR: z.string().min(1).default('.data'),
     /**
      * Key prefix for queues and rate limits: lets deployments (and test files) share one Redis. Unset, it is
      * `voicepact:<database name>`, so two databases on one Redis never run each other's jobs.
@@ -117,7 +129,23 @@ const schema = z
         path: ['PAYOUT_IN_DOUBT_SECONDS'],
         message: 'must be at least twice PROVIDER_TIMEOUT_MS, or a payout still in flight could be sent twice',
       });
+    if (env.EMBEDDED_POSTGRES && env.DATABASE_URL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EMBEDDED_POSTGRES'],
+        message: 'cannot be combined with DATABASE_URL (which PostgreSQL should be used?)',
+      });
     if (env.NODE_ENV !== 'production') return;
+    // Production never starts anything of its own: a missing address is a mistake, not a laptop.
+    for (const name of ['DATABASE_URL', 'REDIS_URL'] as const)
+      if (!env[name])
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is required in production (nothing is started locally there)',
+        });
+    if (env.EMBEDDED_POSTGRES)
+      ctx.addIssue({ code: 'custom', path: ['EMBEDDED_POSTGRES'], message: 'is not allowed in production' });
     if (!env.ADMIN_API_KEY)
       ctx.addIssue({ code: 'custom', path: ['ADMIN_API_KEY'], message: 'is required in production' });
     if (env.PAYMENT_PROVIDER !== 'mpesa')
@@ -136,7 +164,13 @@ const schema = z
   });
 
 type Env = z.infer<typeof schema>;
-export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER' | 'REDIS_PREFIX'> & {
+export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER' | 'REDIS_PREFIX' | 'DATABASE_URL' | 'REDIS_URL'> & {
+  /** As set, or the local address (LOCAL_POSTGRES_ADDRESS); start() may replace it with the embedded one. */
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  /** false when DATABASE_URL / REDIS_URL were not set: the local services may be probed or started. */
+  databaseUrlSet: boolean;
+  redisUrlSet: boolean;
   REDIS_PREFIX: string;
   ADMIN_API_KEY: string;
   /** true when ADMIN_API_KEY was generated for this run (development only). */
@@ -158,9 +192,15 @@ export function loadConfig(
   }
   const e = parsed.data;
   const mpesaReady = Boolean(e.MPESA_CONSUMER_KEY && e.MPESA_CONSUMER_SECRET && e.MPESA_SHORTCODE);
+  const databaseUrl = e.DATABASE_URL ?? `postgres://postgres@${e.LOCAL_POSTGRES_ADDRESS}/voicepact`;
   return {
     ...e,
-    REDIS_PREFIX: e.REDIS_PREFIX ?? defaultRedisPrefix(e.DATABASE_URL),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: e.REDIS_URL ?? `redis://${e.LOCAL_REDIS_ADDRESS}`,
+    databaseUrlSet: e.DATABASE_URL !== undefined,
+    redisUrlSet: e.REDIS_URL !== undefined,
+    // The embedded PostgreSQL's database is named voicepact too: the prefix start() ends up with is the same.
+    REDIS_PREFIX: e.REDIS_PREFIX ?? defaultRedisPrefix(databaseUrl),
     ADMIN_API_KEY: e.ADMIN_API_KEY ?? randomBytes(24).toString('base64url'),
     adminKeyGenerated: !e.ADMIN_API_KEY,
     PAYMENT_PROVIDER: e.PAYMENT_PROVIDER ?? (mpesaReady ? 'mpesa' : 'sandbox'),

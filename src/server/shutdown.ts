@@ -2,7 +2,8 @@ import type { Running } from './start';
 
 /**
  * Shutdown, in order: stop taking HTTP requests and let those in flight finish, stop the workers
- * (active jobs finish), stop Apollo, then close the ORM and Redis that everything above used.
+ * (active jobs finish), stop Apollo, then close the ORM and Redis that everything above used, and last stop the
+ * embedded PostgreSQL or local redis-server that start() ran on a bare laptop.
  */
 export async function stop(running: Running, graceMs = 10_000): Promise<void> {
   const { server, apollo, orm, redis, logger, workers, background, queues, queueConnection, provider } = running;
@@ -21,5 +22,6 @@ export async function stop(running: Running, graceMs = 10_000): Promise<void> {
   await queues.close();
   await queueConnection.quit().catch(() => queueConnection.disconnect());
   await redis.quit().catch(() => redis.disconnect());
+  await running.local.stop(); // last: everything above has let go of the database and Redis
   logger.info('stopped');
 }
