@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Actor } from '../src/auth/actor';
 import type { HistoryEntry } from '../src/audit/history.service';
+import type { Lean } from '../src/common/lean';
 import type { Contract } from '../src/contract/contract.entity';
 import type { Domain } from '../src/domain';
 
@@ -22,7 +23,7 @@ export function createLoaders(domain: Domain, actor: Actor) {
      * A contract by id as this actor may see it (NOT_FOUND otherwise), the way contracts.get() answers.
      * Batched, not memoised: a mutation later in the same operation is seen as get() would see it.
      */
-    contract: new DataLoader<string, Contract>((ids) => domain.contracts.getMany(actor, ids), { cache: false }),
+    contract: new DataLoader<string, Lean<Contract>>((ids) => domain.contracts.getMany(actor, ids), { cache: false }),
     parties: byContract((ids) => domain.contracts.partiesOf(ids)),
     deliveries: byContract((ids) => domain.deliveries.ofContracts(ids)),
     payments: byContract((ids) => domain.payments.ofContracts(ids)),

@@ -1,4 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../src/config';
 import type { Logger } from '../src/common/logger';
@@ -30,7 +31,13 @@ export function createApolloServer(
   return new ApolloServer<GraphQLContext>({
     schema,
     validationRules: [depthRule(config.GRAPHQL_MAX_DEPTH), knownRootTypeRule],
-    plugins: [costLimitPlugin(schema, config.GRAPHQL_MAX_COST), noticesPlugin],
+    // Cache control (installed by default) hooks every field resolution to compute HTTP cache hints we never
+    // send (POST /graphql, answers per caller): off, so fields resolve without Apollo's per-field wrapper.
+    plugins: [
+      costLimitPlugin(schema, config.GRAPHQL_MAX_COST),
+      noticesPlugin,
+      ApolloServerPluginCacheControlDisabled(),
+    ],
     formatError: formatError(logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,

@@ -144,6 +144,8 @@ const schema = z
     WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(24),
     /** Idempotency keys are remembered at least this long. */
     IDEMPOTENCY_KEY_HOURS: z.coerce.number().min(24).default(24),
+    /** Counts every SQL statement sent (db_statements_total at GET /metrics): for `npm run bench`, off in production. */
+    SQL_STATEMENT_COUNT: bool.default(false),
   })
   .superRefine((env, ctx) => {
     if (env.PAYOUT_IN_DOUBT_SECONDS * 1000 < 2 * env.PROVIDER_TIMEOUT_MS)

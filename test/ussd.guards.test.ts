@@ -234,7 +234,7 @@ test('an unexpected fault is the unavailable screen, logged, never a 5xx', async
     config,
     logger: log,
     orm: { em: { fork: () => ({}) } } as never,
-    apollo: {} as never,
+    operations: {} as never,
     domainDeps: {} as never,
     store: store as never,
     engine: createEngine(),

@@ -78,11 +78,12 @@ union all
 
 const LOCK = statement(`select ${COLUMNS} from ussd_sessions where session_id = $1 for update`);
 
-// Compare-and-set on last_input: of two identical requests racing outside the lock, one write wins.
+// Compare-and-set on last_input: of two identical requests racing outside the lock, one write wins. With a
+// hop count ($9), also on the whole row being the one the hop computed from (session.cache.ts).
 const SAVE = statement(`
 update ussd_sessions set current_menu = $1, context = $2::jsonb, last_input = $3, last_response = $4, active = $5,
   hops = hops + 1, updated_at = now(), expires_at = now() + make_interval(secs => $6::int)
-where session_id = $7 and last_input is not distinct from $8`);
+where session_id = $7 and last_input is not distinct from $8 and ($9::int is null or hops = $9::int)`);
 
 const END = statement(`
 update ussd_sessions set active = false, end_status = $1, duration_ms = $2, reported_hops = $3, reported_input = $4,
@@ -170,12 +171,16 @@ export class SessionStore {
     return toRow(rows[0]);
   }
 
-  /** False when another request already moved the session on from `expectedLastInput`. */
+  /**
+   * False when another request already moved the session on from `expectedLastInput` (or from
+   * `expectedHops`, when given). The one place a hop's path (`text`) and reply are stored.
+   */
   async save(
     em: EntityManager,
     sessionId: string,
     w: SessionWrite,
     expectedLastInput: string | null,
+    expectedHops: number | null = null,
   ): Promise<boolean> {
     const { rowCount } = await query(em, SAVE, [
       w.menu,
@@ -186,6 +191,7 @@ export class SessionStore {
       this.ttlSeconds,
       sessionId,
       expectedLastInput,
+      expectedHops,
     ]);
     return rowCount === 1;
   }

@@ -1,14 +1,25 @@
-import type { ApolloServer } from '@apollo/server';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createContext, type GraphQLContext } from '../../schema/context';
+import {
+  execute,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import { createContext } from '../../schema/context';
+import { formatError } from '../../schema/errors';
 import type { Actor } from '../../src/auth/actor';
+import type { Logger } from '../../src/common/logger';
 import { createDomain, type Domain, type DomainDeps } from '../../src/domain';
 
 /**
  * Every question the menu asks, as operations on our own GraphQL schema. Module constants on purpose:
- * Apollo keeps parsed and validated documents keyed by their text, so each is parsed and validated once
- * per process. Selections ask only for what a screen shows: a list fetches from its start up to the end of
- * the page shown and asks whether more follow (pageInfo.hasNextPage), never totalCount, which costs a count.
+ * UssdOperations parses and validates each once per process (at start for these), keyed by its text.
+ * Selections ask only for what a screen shows: a list fetches from its start up to the end of the page
+ * shown and asks whether more follow (pageInfo.hasNextPage), never totalCount, which costs a count.
  */
 export const DOCS = {
   viewer: 'query UssdViewer { viewer { language } }',
@@ -42,6 +53,45 @@ export interface OperationResult<T> {
 }
 
 /**
+ * The adapter's documents, parsed and validated once (the same rules as /graphql: graphql-js's and the
+ * depth limit), run with graphql-js `execute` on the built schema. Apollo serves HTTP; a hop needs none of
+ * its per-request pipeline (hashing the text, plugins, response formatting). The cost limit is not applied:
+ * these documents are ours and their lists are bounded by the menu (`first` at most 100).
+ */
+export class UssdOperations {
+  private readonly prepared = new Map<string, DocumentNode>();
+  private readonly format: ReturnType<typeof formatError>;
+
+  constructor(
+    readonly schema: GraphQLSchema,
+    logger: Logger,
+    private readonly rules: readonly ValidationRule[] = [],
+  ) {
+    this.format = formatError(logger);
+    for (const query of Object.values(DOCS)) this.document(query);
+  }
+
+  /** Throws at start for a document of DOCS that does not fit the schema; a menu's own text is checked on first use. */
+  document(query: string): DocumentNode {
+    let doc = this.prepared.get(query);
+    if (!doc) {
+      doc = parse(query);
+      const errors = validate(this.schema, doc, [...specifiedRules, ...this.rules]);
+      if (errors.length) throw new Error(`USSD operation does not fit the schema: ${errors[0].message}\n${query}`);
+      this.prepared.set(query, doc);
+    }
+    return doc;
+  }
+
+  /** The first error's public code, mapped where /graphql maps it (schema/errors.ts). */
+  codeOf(error: GraphQLError): { code: string; message: string } {
+    const formatted = this.format(error.toJSON(), error);
+    const code = formatted.extensions?.code;
+    return { code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR', message: formatted.message };
+  }
+}
+
+/**
  * Runs operations in-process as the phone that Africa's Talking gives us. All operations of one hop share
  * one forked EntityManager (made on first use, so a hop that shows a static screen forks nothing).
  */
@@ -49,7 +99,7 @@ export class UssdGraphQL {
   private domain?: Domain;
 
   constructor(
-    private readonly apollo: ApolloServer<GraphQLContext>,
+    private readonly operations: UssdOperations,
     private readonly actor: Actor,
     private readonly em: () => EntityManager,
     private readonly deps: DomainDeps,
@@ -57,15 +107,17 @@ export class UssdGraphQL {
 
   async run<T>(query: string, variables?: Record<string, unknown>): Promise<OperationResult<T>> {
     this.domain ??= createDomain(this.em(), this.deps);
-    const context = createContext(this.actor, this.domain);
-    const res = await this.apollo.executeOperation({ query, variables }, { contextValue: context });
-    if (res.body.kind !== 'single') throw new Error('unexpected incremental GraphQL result');
-    const { data, errors } = res.body.singleResult;
+    const contextValue = createContext(this.actor, this.domain);
+    const { data, errors } = await execute({
+      schema: this.operations.schema,
+      document: this.operations.document(query),
+      contextValue,
+      variableValues: variables,
+    });
     if (errors?.length) {
-      const code = errors[0].extensions?.code;
-      throw new UssdOperationError(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR', errors[0].message);
+      const { code, message } = this.operations.codeOf(errors[0]);
+      throw new UssdOperationError(code, message);
     }
-    // Apollo copies the context object shallowly, so the notices array is the one our resolvers filled.
-    return { data: data as T, notices: context.notices };
+    return { data: data as T, notices: contextValue.notices };
   }
 }

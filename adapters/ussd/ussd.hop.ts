@@ -1,6 +1,4 @@
-import type { ApolloServer } from '@apollo/server';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { GraphQLContext } from '../../schema/context';
 import { phoneActor } from '../../src/auth/actor';
 import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
@@ -8,11 +6,12 @@ import { withTimeout } from '../../src/common/timeout';
 import type { Orm } from '../../src/common/orm';
 import type { DomainDeps } from '../../src/domain';
 import { MAIN, NeedsLock, type Engine } from './ussd.engine';
-import { DOCS, UssdGraphQL } from './ussd.graphql';
+import { DOCS, UssdGraphQL, type UssdOperations } from './ussd.graphql';
 import { render, endScreen } from './ussd.renderer';
 import { TEXTS } from './ussd.texts';
 import type { Frame, Hop, Lang } from './ussd.types';
-import type { SessionRow, SessionStore } from './session.store';
+import type { SessionCache } from './session.cache';
+import type { SessionRow, SessionStore, SessionWrite } from './session.store';
 
 /**
  * One request from Africa's Talking, from the stored session to the stored reply.
@@ -58,10 +57,13 @@ export interface HopDeps {
   config: Config;
   logger: Logger;
   orm: Orm;
-  apollo: ApolloServer<GraphQLContext>;
+  /** The adapter's GraphQL documents, prepared once. */
+  operations: UssdOperations;
   domainDeps: DomainDeps;
   store: SessionStore;
   engine: Engine;
+  /** Rows this process stored last: a hop that follows one needs one session statement, not two. */
+  cache?: SessionCache;
 }
 
 export class HopRunner {
@@ -93,11 +95,34 @@ export class HopRunner {
 
   private async run(req: HopRequest, ctl: Control): Promise<HopAnswer> {
     try {
-      return await this.unlocked(req, ctl);
+      return (await this.remembered(req, ctl)) ?? (await this.unlocked(req, ctl));
     } catch (err) {
-      if (err instanceof NeedsLock) return this.locked(req, ctl);
+      if (err instanceof NeedsLock) {
+        this.d.cache?.forget(req.sessionId);
+        return this.locked(req, ctl);
+      }
       throw err;
     }
+  }
+
+  /**
+   * The next hop of a session this process answered last: computed from the remembered row, stored only if
+   * the table still holds that row (one statement). Undefined when there is nothing remembered, for a replay
+   * (its reply is read from the table) or when the table moved on: then the hop runs from the table.
+   */
+  private async remembered(req: HopRequest, ctl: Control): Promise<HopAnswer | undefined> {
+    const row = this.d.cache?.get(req.sessionId);
+    if (!row || row.phone !== req.phone || row.lastInput === req.text) return undefined;
+    const em = this.d.orm.em.fork();
+    ctl.lang = row.context.lang;
+    const result = await this.compute(em, row, req, row.context.saved, false, ctl);
+    if (ctl.timedOut) return result.answer;
+    if (await this.d.store.save(em, req.sessionId, result.write, row.lastInput, row.hops)) {
+      this.d.cache!.remember(req.sessionId, row, result.write);
+      return result.answer;
+    }
+    this.d.cache!.forget(req.sessionId);
+    return undefined;
   }
 
   private async unlocked(req: HopRequest, ctl: Control): Promise<HopAnswer> {
@@ -110,20 +135,26 @@ export class HopRunner {
     const result = await this.compute(em, current, req, saved, false, ctl);
     // Past the deadline the caller was told "unavailable": do not store a reply they never saw.
     if (ctl.timedOut) return result.answer;
-    await this.d.store.save(em, req.sessionId, result.write, current.lastInput);
+    if (await this.d.store.save(em, req.sessionId, result.write, current.lastInput))
+      this.d.cache?.remember(req.sessionId, current, result.write);
     return result.answer;
   }
 
-  private locked(req: HopRequest, ctl: Control): Promise<HopAnswer> {
-    return this.d.orm.em.fork().transactional(async (em) => {
+  private async locked(req: HopRequest, ctl: Control): Promise<HopAnswer> {
+    let stored: { row: SessionRow; write: SessionWrite } | undefined;
+    const answer = await this.d.orm.em.fork().transactional(async (em) => {
       const row = await this.d.store.lock(em, req.sessionId);
       if (row.lastInput === req.text && row.lastResponse) return replayOf(row);
       const result = await this.compute(em, row, req, row.context.saved, true, ctl);
       if (ctl.timedOut) throw new DeadlinePassed(); // rolls the mutation back with the session
-      await this.d.store.save(em, req.sessionId, result.write, row.lastInput);
+      if (await this.d.store.save(em, req.sessionId, result.write, row.lastInput))
+        stored = { row, write: result.write };
       if (ctl.timedOut) throw new DeadlinePassed();
       return result.answer;
     });
+    // Committed: what the table now holds.
+    if (stored) this.d.cache?.remember(req.sessionId, stored.row, stored.write);
+    return answer;
   }
 
   private async compute(
@@ -134,7 +165,7 @@ export class HopRunner {
     locked: boolean,
     ctl: Control,
   ) {
-    const gql = new UssdGraphQL(this.d.apollo, phoneActor(req.phone, 'ussd'), () => em, this.d.domainDeps);
+    const gql = new UssdGraphQL(this.d.operations, phoneActor(req.phone, 'ussd'), () => em, this.d.domainDeps);
     // The language is asked once per session (viewer), then travels in the session's context.
     const lang = row.context.lang ?? (await gql.run<{ viewer: { language: Lang } }>(DOCS.viewer)).data.viewer.language;
     ctl.lang = lang;

@@ -1,17 +1,19 @@
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type { ApolloServer } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
 import type { Orm } from '../../src/common/orm';
 import type { DomainDeps } from '../../src/domain';
-import type { GraphQLContext } from '../../schema/context';
+import { depthRule, knownRootTypeRule } from '../../schema/guards';
 import { maskPhone } from '../../src/common/phone';
 import { createEngine } from './menus';
+import { SessionCache } from './session.cache';
 import { SessionStore } from './session.store';
+import { UssdOperations } from './ussd.graphql';
 import { HopRunner, SessionOwnerError, type HopOutcome } from './ussd.hop';
 import { PhoneRateLimiter } from './ussd.limiter';
 import { createUssdMetrics } from './ussd.metrics';
@@ -29,7 +31,8 @@ export interface UssdRouteDeps {
   orm: Orm;
   /** Rate limits. */
   redis: Redis;
-  apollo: ApolloServer<GraphQLContext>;
+  /** The built schema the menus' operations run on (in-process, without Apollo's HTTP pipeline). */
+  schema: GraphQLSchema;
   domainDeps: DomainDeps;
   /** Where the adapter's metrics are registered (the composition root serves them at GET /metrics). */
   registry: Registry;
@@ -40,12 +43,14 @@ export interface UssdRouteDeps {
  * notification (POST /api/v1/ussd/events). Transport only: screens are the menus', hops are ussd.hop.ts's.
  */
 export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
-  const { config, logger, orm, redis, apollo, domainDeps, registry } = deps;
+  const { config, logger, orm, redis, schema, domainDeps, registry } = deps;
   const metrics = createUssdMetrics(registry);
   const allowed = allowList('USSD_ALLOWED_IPS', config.USSD_ALLOWED_IPS);
   const limiter = new PhoneRateLimiter(redis, config, logger, metrics);
   const store = new SessionStore(config.USSD_SESSION_TTL_SECONDS, config.USSD_RESUME_AFTER_SILENCE_SECONDS);
-  const hops = new HopRunner({ config, logger, orm, apollo, domainDeps, store, engine: createEngine() });
+  const operations = new UssdOperations(schema, logger, [depthRule(config.GRAPHQL_MAX_DEPTH), knownRootTypeRule]);
+  const cache = new SessionCache(config.USSD_SESSION_TTL_SECONDS);
+  const hops = new HopRunner({ config, logger, orm, operations, domainDeps, store, cache, engine: createEngine() });
   // AT's fields are short; 8 KB leaves room for a long odd `text`, which is only an invalid selection.
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
 
@@ -106,6 +111,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
     if (!parsed.ok) return plain(ctx, 400, parsed.message);
     const e = parsed.value;
     try {
+      cache.forget(e.sessionId);
       const ended = await store.end(orm.em.fork(), e.sessionId, e);
       metrics.sessionsEnded.inc({ status: e.status });
       ctx.state.logFields = {

@@ -1,4 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Lean } from '../../src/common/lean';
+import type { Contract } from '../../src/contract/contract.entity';
 import type { Delivery } from '../../src/delivery/delivery.entity';
 import type { Dispute } from '../../src/dispute/dispute.entity';
 import type { Payment } from '../../src/payment/payment.entity';
@@ -9,9 +11,16 @@ import { ContractType } from '../types/contract.type';
 import { PaymentStatus } from '../types/enums';
 import { ConfirmDeliveryInput, ReportIssueInput, ResolveDisputeInput } from '../types/inputs';
 
-/** The contract behind a delivery, payment or dispute, loaded through the caller's own visibility (batched per operation). */
-const contractOf = (row: { contract: { id: string } }, ctx: GraphQLContext) =>
-  ctx.loaders.contract.load(row.contract.id);
+/**
+ * The contract behind a delivery, payment or dispute, loaded through the caller's own visibility (batched per
+ * operation), unless the list that returned the row fetched it whole, within that same visibility (payments).
+ */
+const contractOf = (row: { contract: { id: string } | Lean<Contract> }, ctx: GraphQLContext) =>
+  fetchedWhole(row.contract) ? row.contract : ctx.loaders.contract.load(row.contract.id);
+
+/** A plain row with its columns (src/common/lean.ts), not an entity reference that may hold only its id. */
+const fetchedWhole = (c: { id: string } | Lean<Contract>): c is Lean<Contract> =>
+  Object.getPrototypeOf(c) === Object.prototype && typeof (c as { code?: unknown }).code === 'string';
 
 @Resolver(() => DeliveryType)
 export class DeliveryResolver {

@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Contract } from '../../src/contract/contract.entity';
+import type { Lean } from '../../src/common/lean';
+import { Contract } from '../../src/contract/contract.entity';
 import { settle, type GraphQLContext } from '../context';
 import { accountOf } from '../../src/escrow/accounts';
 import { depositAmountOf } from '../../src/escrow/escrow.ledger';
@@ -66,18 +67,21 @@ export class ContractResolver {
     return settle(ctx, await ctx.domain.contracts.cancel(ctx.actor, contractId, reason));
   }
 
+  // Roots are typed with type aliases on purpose: a class type here makes type-graphql copy every root
+  // into an instance of it (for Contract, a whole entity per row).
   @FieldResolver(() => [PartyType])
-  parties(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
-    return c.parties.isInitialized() ? c.parties.getItems() : ctx.loaders.parties.load(c.id);
+  parties(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext) {
+    // An entity (a mutation's result, contract(id)) may carry its parties; a plain row (lists) never does.
+    return c instanceof Contract && c.parties.isInitialized() ? c.parties.getItems() : ctx.loaders.parties.load(c.id);
   }
 
   @FieldResolver(() => [DeliveryType])
-  deliveries(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+  deliveries(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.deliveries.load(c.id);
   }
 
   @FieldResolver(() => [PaymentType])
-  payments(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+  payments(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.payments.load(c.id);
   }
 
@@ -106,7 +110,7 @@ export class ContractResolver {
   }
 
   @FieldResolver(() => [DisputeType])
-  disputes(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+  disputes(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.disputes.load(c.id);
   }
 

@@ -6,6 +6,7 @@ import { CONTRACT_CODE_PATTERN, newContractCode } from '../common/code';
 import { badInput, DomainError, invalidTransition, notFound } from '../common/errors';
 import { findFilters } from './contract.filters';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
+import { leanFind, type Lean } from '../common/lean';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import { normalizePhone } from '../common/phone';
 import { hasControlCharacters } from '../common/text';
@@ -95,13 +96,14 @@ export class ContractService {
    * policy's scope decides visibility in the query, so the parties are not loaded for it (GraphQL loads
    * them, batched, if the selection asks).
    */
-  async getMany(actor: Actor, ids: readonly string[]): Promise<Array<Contract | DomainError>> {
-    const rows = await this.ctx.em.find(Contract, { $and: [{ id: { $in: [...ids] } }, contractScope(actor)] });
+  async getMany(actor: Actor, ids: readonly string[]): Promise<Array<Lean<Contract> | DomainError>> {
+    const rows = await leanFind(this.ctx.em, Contract, { $and: [{ id: { $in: [...ids] } }, contractScope(actor)] });
     const byId = new Map(rows.map((c) => [c.id, c]));
     return ids.map((id) => byId.get(id) ?? notFound('Contract', id));
   }
 
-  async list(actor: Actor, filter: ContractFilter): Promise<Page<Contract>> {
+  /** A read path: plain rows (src/common/lean.ts). */
+  async list(actor: Actor, filter: ContractFilter): Promise<Page<Lean<Contract>>> {
     const size = pageSize(filter.first);
     const where: FilterQuery<Contract> = { $and: [contractScope(actor)] };
     if (filter.status?.length) where.$and!.push({ status: { $in: filter.status } });
@@ -110,7 +112,8 @@ export class ContractService {
         parties: { phoneNumber: normalizePhone(filter.phoneNumber, this.ctx.config.DEFAULT_COUNTRY) },
       });
     where.$and!.push(...findFilters(actor, filter, this.ctx.config.DEFAULT_COUNTRY));
-    const rows = await this.ctx.em.find(
+    const rows = await leanFind(
+      this.ctx.em,
       Contract,
       { $and: [where, afterCursor(decodeCursor(filter.after))] },
       {
@@ -215,8 +218,13 @@ export class ContractService {
     return contract;
   }
 
-  async partiesOf(contractIds: readonly string[]): Promise<Party[]> {
-    return this.ctx.em.find(Party, { contract: { $in: [...contractIds] } }, { orderBy: { role: 'asc', id: 'asc' } });
+  async partiesOf(contractIds: readonly string[]): Promise<Array<Lean<Party>>> {
+    return leanFind(
+      this.ctx.em,
+      Party,
+      { contract: { $in: [...contractIds] } },
+      { orderBy: { role: 'asc', id: 'asc' } },
+    );
   }
 
   /** The escrow fee, fixed when the deal is made so that both parties see it before they accept (issue 11). */

@@ -5,6 +5,7 @@ import { actingParty } from '../auth/policy';
 import { freeText } from '../common/text';
 import { badInput, DomainError } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
+import { leanFind, type Lean } from '../common/lean';
 import type { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
@@ -113,8 +114,8 @@ export class DeliveryService {
     });
   }
 
-  async ofContracts(contractIds: readonly string[]): Promise<Delivery[]> {
-    return this.ctx.em.find(Delivery, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'asc' } });
+  async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Delivery>>> {
+    return leanFind(this.ctx.em, Delivery, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'asc' } });
   }
 
   private record(

@@ -14,6 +14,7 @@ import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
 import { webhookEvent } from '../webhook/webhook.events';
 import type { PaymentService } from '../payment/payment.service';
+import { leanFind, type Lean } from '../common/lean';
 import { Dispute, DisputeOutcome, DisputeReason, DisputeStatus } from './dispute.entity';
 
 export interface ReportIssueInput {
@@ -135,8 +136,8 @@ export class DisputeService {
     });
   }
 
-  async ofContracts(contractIds: readonly string[]): Promise<Dispute[]> {
-    return this.ctx.em.find(Dispute, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'asc' } });
+  async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Dispute>>> {
+    return leanFind(this.ctx.em, Dispute, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'asc' } });
   }
 
   private idWhere(id: string): FilterQuery<Dispute> {

@@ -5,6 +5,7 @@ import { assertManages, contractScope } from '../auth/policy';
 import { badInput, DomainError } from '../common/errors';
 import { Decimal, isWholeAmount } from '../common/money';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
+import { leanFind, type Lean } from '../common/lean';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import type { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
@@ -127,24 +128,24 @@ export class PaymentService {
     );
   }
 
-  async list(actor: Actor, filter: PaymentFilter): Promise<Page<Payment>> {
+  /** A read path: plain rows (src/common/lean.ts). */
+  async list(actor: Actor, filter: PaymentFilter): Promise<Page<Lean<Payment>>> {
     const size = pageSize(filter.first);
     const where: FilterQuery<Payment> = { contract: contractScope(actor) };
     if (filter.contractId) where.contract = (await this.contracts.get(actor, filter.contractId)).id; // get() checks visibility
     if (filter.status?.length) where.status = { $in: filter.status };
-    const rows = await this.ctx.em.find(
+    const rows = await leanFind(
+      this.ctx.em,
       Payment,
       { $and: [where, afterCursor(decodeCursor(filter.after))] },
-      {
-        orderBy: { createdAt: 'desc', id: 'desc' },
-        limit: size + 1,
-      },
+      // The contract comes in the same statement: the scope above already limits rows to contracts the actor sees.
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1, join: ['contract'] },
     );
     return toPage(rows, size, () => this.ctx.em.count(Payment, where));
   }
 
-  async ofContracts(contractIds: readonly string[]): Promise<Payment[]> {
-    return this.ctx.em.find(Payment, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'desc' } });
+  async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Payment>>> {
+    return leanFind(this.ctx.em, Payment, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'desc' } });
   }
 
   /** M-Pesa moves whole Kenyan shillings; refuse up front rather than fail at the provider. */

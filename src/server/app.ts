@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { Registry } from 'prom-client';
 import type { ApolloServer } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { GraphQLContext } from '../../schema/context';
 import type { Config } from '../config';
@@ -17,6 +18,7 @@ import { healthRoute } from './health.route';
 import { metricsRoute } from './metrics.route';
 import { requestLog } from './request-log';
 import { jobDashboard } from './job-dashboard';
+import { sqlStatementsMetric } from './sql-statements';
 import { mpesaCallbackRoutes } from '../../adapters/payments/mpesa-callback.routes';
 import type { ProviderEventSink } from '../../adapters/payments/provider-events';
 import type { Queue } from 'bullmq';
@@ -27,6 +29,8 @@ export interface AppParts {
   orm: Orm;
   redis: Redis;
   apollo: ApolloServer<GraphQLContext>;
+  /** The built schema: the USSD adapter runs its operations on it in-process. */
+  schema: GraphQLSchema;
   domainDeps: DomainDeps;
   /** Issue 4: the queues shown by the job dashboard, and where provider callbacks go. */
   queues: Queue[];
@@ -35,7 +39,7 @@ export interface AppParts {
 
 /** Every HTTP route, in one place. */
 export async function createApp(parts: AppParts): Promise<Koa> {
-  const { config, logger, orm, redis, apollo, domainDeps, queues, providerEvents } = parts;
+  const { config, logger, orm, redis, apollo, schema, domainDeps, queues, providerEvents } = parts;
   // maxIpsCount keeps ctx.ip on the same entry as callerAddress (adapters/http/allow-list.ts), which decides.
   const app = new Koa({ proxy: config.TRUST_PROXY, maxIpsCount: config.TRUSTED_PROXY_HOPS });
   app.silent = true; // errors are logged by the boundary below, once, without leaking to the caller
@@ -55,7 +59,11 @@ export async function createApp(parts: AppParts): Promise<Koa> {
   healthRoute(router, orm, redis);
   await graphqlRoute(router, apollo, orm, domainDeps);
   const registry = new Registry(); // per app, not prom-client's global one: several apps share a test process
-  ussdRoutes(router, { config, logger, orm, redis, apollo, domainDeps, registry });
+  if (config.SQL_STATEMENT_COUNT) sqlStatementsMetric(registry);
+  // The USSD webhook is the hot path: its own router, before the dashboard and simulator routing.
+  const ussd = new Router();
+  ussdRoutes(ussd, { config, logger, orm, redis, schema, domainDeps, registry });
+  app.use(ussd.routes()).use(ussd.allowedMethods());
   metricsRoute(router, registry, config.ADMIN_API_KEY);
   mpesaCallbackRoutes(router, config, logger, providerEvents);
   app.use(jobDashboard(queues, config.ADMIN_API_KEY));

@@ -59,7 +59,17 @@ async function startOn(local: LocalServices, logger: Logger, role: Role) {
 
   let server: http.Server | null = null;
   if (role !== 'worker') {
-    const app = await createApp({ config, logger, orm, redis, apollo, domainDeps, queues: queues.all, providerEvents });
+    const app = await createApp({
+      config,
+      logger,
+      orm,
+      redis,
+      apollo,
+      schema,
+      domainDeps,
+      queues: queues.all,
+      providerEvents,
+    });
     server = http.createServer(app.callback());
     server.keepAliveTimeout = 65_000; // longer than a load balancer's idle timeout
     await new Promise<void>((resolve, reject) =>
