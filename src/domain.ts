@@ -15,6 +15,7 @@ import { PayoutService } from './payment/payout.service';
 import { ProviderInbox } from './payment/provider-inbox.service';
 import { NotificationService } from './notification/notification.service';
 import { HousekeepingService } from './housekeeping/housekeeping.service';
+import { PinService } from './pin/pin.service';
 
 export interface DomainDeps {
   config: Config;
@@ -35,7 +36,8 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
   const payments = new PaymentService(ctx, contracts);
   const settlement = new SettlementService(ctx, contracts, payments);
   const payouts = new PayoutService(ctx, settlement);
-  const deliveries = new DeliveryService(ctx, contracts, payments);
+  const pins = new PinService(ctx);
+  const deliveries = new DeliveryService(ctx, contracts, payments, pins);
   const profiles = new ProfileService(ctx);
   return {
     em,
@@ -46,6 +48,7 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
     disputes: new DisputeService(ctx, contracts, payments),
     auth: new AuthService(ctx, profiles),
     profiles,
+    pins,
     // Issue 4: what the workers and the provider callbacks run.
     deposits: new DepositService(ctx, settlement),
     payouts,

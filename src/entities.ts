@@ -11,6 +11,7 @@ import { AuthSession } from './auth/auth-session.entity';
 import { Profile } from './profile/profile.entity';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 import { ProviderCallback } from './payment/provider-callback.entity';
+import { Pin } from './pin/pin.entity';
 
 export const entities = [
   Contract,
@@ -25,4 +26,5 @@ export const entities = [
   Profile,
   OutboxMessage,
   ProviderCallback,
+  Pin,
 ];

@@ -59,6 +59,12 @@ export class ConfirmDeliveryInput {
 
   @Field(() => String, { nullable: true })
   note?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The buyer's 4-digit VoicePact PIN: required when this confirmation releases money",
+  })
+  pin?: string | null;
 }
 
 @InputType()

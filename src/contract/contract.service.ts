@@ -26,7 +26,12 @@ export class ContractService {
 
   async create(actor: Actor, input: CreateContractData): Promise<Contract> {
     requireAuthenticated(actor);
-    const v = validateContract(input, this.ctx.now(), this.ctx.config.DEFAULT_COUNTRY);
+    const v = validateContract(
+      input,
+      this.ctx.now(),
+      this.ctx.config.DEFAULT_COUNTRY,
+      this.ctx.config.PAYMENT_COUNTRIES,
+    );
     if (actor.kind === 'phone' && !v.parties.some((p) => p.phoneNumber === actor.phone))
       throw new DomainError('FORBIDDEN', 'You can only create contracts you are a party to');
     return this.ctx.em.transactional(async (em) => {
@@ -108,8 +113,10 @@ export class ContractService {
       party.acceptedAt = this.ctx.now();
       audit(em, actor, { contractId: contract.id, subject: 'party', subjectId: party.id, action: 'accepted' });
       notify(em, 'contract.accepted', party.id, { contractId: contract.id });
-      if (contract.parties.getItems().every((p) => p.acceptedAt))
+      if (contract.parties.getItems().every((p) => p.acceptedAt)) {
         this.transition(em, actor, contract, ContractStatus.CONFIRMED);
+        notify(em, 'contract.confirmed', contract.id);
+      }
       return changed(contract);
     });
   }
@@ -122,6 +129,30 @@ export class ContractService {
         return alreadyDone(contract, `Contract ${contract.code} is already cancelled`);
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason: reason?.slice(0, 280) ?? null });
       notify(em, 'contract.cancelled', contract.id);
+      return changed(contract);
+    });
+  }
+
+  /**
+   * A party turns down a proposed deal: only while it is PENDING, by a party who has not accepted it. It is
+   * cancelled with the reason "declined by <role>", and the other parties are told.
+   */
+  async decline(actor: Actor, ref: string): Promise<Outcome<Contract>> {
+    return this.ctx.em.transactional(async (em) => {
+      const contract = await this.lock(em, actor, ref);
+      const party = actingParty(actor, contract);
+      if (contract.status === ContractStatus.CANCELLED)
+        return alreadyDone(contract, `Contract ${contract.code} is already cancelled`);
+      if (contract.status !== ContractStatus.PENDING)
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `Contract ${contract.code} is ${contract.status}: only a pending contract can be declined`,
+        );
+      if (party.acceptedAt)
+        throw new DomainError('INVALID_TRANSITION', `You accepted contract ${contract.code}; it can no longer be declined`);
+      const reason = `declined by ${party.role.toLowerCase()}`;
+      this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason });
+      notify(em, 'contract.declined', contract.id, { by: party.id });
       return changed(contract);
     });
   }

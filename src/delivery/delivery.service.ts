@@ -10,6 +10,8 @@ import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { enqueue, notify, QUEUES } from '../outbox/outbox';
 import type { PaymentService } from '../payment/payment.service';
+import type { PinService } from '../pin/pin.service';
+import { Decimal } from '../common/money';
 import { Delivery, DeliveryKind } from './delivery.entity';
 
 export interface ConfirmDeliveryInput {
@@ -17,6 +19,8 @@ export interface ConfirmDeliveryInput {
   kind: DeliveryKind;
   quantity?: string | null;
   note?: string | null;
+  /** The buyer's VoicePact PIN: required when this confirmation releases money. */
+  pin?: string | null;
 }
 
 export const RELEASE_WINDOW_JOB = 'release-window';
@@ -26,6 +30,7 @@ export class DeliveryService {
     private readonly ctx: ServiceContext,
     private readonly contracts: ContractService,
     private readonly payments: PaymentService,
+    private readonly pins: PinService,
   ) {}
 
   /**
@@ -48,6 +53,7 @@ export class DeliveryService {
         );
 
       if (input.kind === DeliveryKind.PARTIAL) {
+        await this.assertPartialFits(em, contract, input.quantity);
         const d = this.record(em, actor, contract, party.role, input);
         notify(em, 'delivery.partial', d.id);
         return changed(d);
@@ -71,6 +77,8 @@ export class DeliveryService {
         });
         return changed(d);
       }
+      // The buyer's full confirmation releases the escrow: money out of escrow needs the PIN, checked here once.
+      await this.requireReleasePin(actor, input.pin);
       const d = pending ?? this.record(em, actor, contract, party.role, input);
       await this.accept(em, actor, contract, d);
       return changed(d);
@@ -90,6 +98,32 @@ export class DeliveryService {
       await this.accept(em, actor, contract, d);
       return changed(d);
     });
+  }
+
+  /**
+   * Every phone user's action that moves money out of escrow calls this once before it does. (The release
+   * window and an admin's dispute resolution are not a phone user's act and need no PIN.)
+   */
+  async requireReleasePin(actor: Actor, pin: string | null | undefined): Promise<void> {
+    if (actor.kind === 'phone') await this.pins.requirePin(actor.phone, pin);
+  }
+
+  /** What the partial deliveries so far add up to. */
+  async deliveredSoFar(em: EntityManager, contract: Contract): Promise<Decimal> {
+    const rows = await em.find(Delivery, { contract, kind: DeliveryKind.PARTIAL }, { fields: ['quantity'] });
+    return rows.reduce((sum, d) => sum.plus(d.quantity ?? 0), new Decimal(0));
+  }
+
+  private async assertPartialFits(em: EntityManager, contract: Contract, quantity: string | null | undefined) {
+    if (quantity == null) return; // a partial delivery without a quantity is a note, as before
+    const q = new Decimal(quantity);
+    if (q.lte(0)) throw badInput('quantity must be greater than 0', { field: 'quantity' });
+    const due = new Decimal(contract.quantity).minus(await this.deliveredSoFar(em, contract));
+    if (q.gt(due))
+      throw badInput(`quantity is more than what is still due (${due.toFixed()} ${contract.unit})`, {
+        field: 'quantity',
+        due: due.toFixed(),
+      });
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Delivery[]> {

@@ -1,4 +1,5 @@
-import { formatAmount } from '../common/money';
+import { Decimal, formatAmount } from '../common/money';
+import { maskPhone } from '../common/phone';
 import { Contract } from '../contract/contract.entity';
 import { PartyRole } from '../contract/contract.enums';
 import type { Party } from '../contract/party.entity';
@@ -42,7 +43,58 @@ export class NotificationService {
         const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
         // The party who proposed the deal by phone has accepted already: only the others are asked to.
         const toAsk = c.parties.getItems().filter((p) => !p.acceptedAt);
-        return this.each(toAsk, 'created', (p) => ({ ...this.vars(c), role: p.role }));
+        const creator = c.parties.getItems().find((p) => p.phoneNumber === c.createdBy);
+        return this.each(toAsk, 'created', (p) => ({
+          ...this.vars(c),
+          role: p.role,
+          who: creator ? (creator.name ?? maskPhone(creator.phoneNumber)) : 'VoicePact',
+        }));
+      }
+      case 'contract.confirmed': {
+        const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
+        return [
+          ...(await this.each(this.role(c, PartyRole.BUYER), 'confirmedBuyer', () => this.vars(c))),
+          ...(await this.each(this.role(c, PartyRole.SELLER), 'confirmedSeller', () => this.vars(c))),
+        ];
+      }
+      case 'contract.declined': {
+        const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
+        const by = c.parties.getItems().find((p) => p.id === data.by);
+        const others = c.parties.getItems().filter((p) => p.id !== data.by);
+        return this.each(others, 'declined', () => ({ ...this.vars(c), role: by?.role ?? 'OTHER' }));
+      }
+      case 'delivery.partial': {
+        const d = await em.findOneOrFail(Delivery, subjectId, { populate: ['contract.parties'] });
+        const c = d.contract;
+        const delivered = await this.ctx.em.find(Delivery, { contract: c, kind: 'PARTIAL' as Delivery['kind'] });
+        const sum = delivered.reduce((acc, x) => acc.plus(x.quantity ?? 0), new Decimal(0));
+        const others = c.parties
+          .getItems()
+          .filter((p) => p.phoneNumber !== d.reportedBy && (p.role === PartyRole.BUYER || p.role === PartyRole.SELLER));
+        return this.each(others, 'partialDelivery', () => ({
+          ...this.vars(c),
+          role: d.reporterRole,
+          qty: trimQty(d.quantity ?? '0'),
+          delivered: trimQty(sum.toFixed()),
+          total: `${trimQty(c.quantity)} ${c.unit}`,
+        }));
+      }
+      case 'pin.locked':
+      case 'pin.reset': {
+        const phone = String(data.phone ?? '');
+        if (!phone) return [];
+        const lang = await this.profiles.language(phone);
+        const key = event === 'pin.locked' ? 'pinLocked' : 'pinReset';
+        return [
+          {
+            to: phone,
+            text: text(key, lang, {
+              attempts: String(this.ctx.config.PIN_MAX_ATTEMPTS),
+              minutes: String(this.ctx.config.PIN_LOCK_MINUTES),
+              support: this.ctx.config.SUPPORT_PHONE,
+            }),
+          },
+        ];
       }
       case 'contract.active': {
         const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
@@ -134,7 +186,7 @@ export class NotificationService {
         }));
       }
       default:
-        return []; // contract.accepted, delivery.partial, delivery.accepted: no SMS (payment.released follows acceptance)
+        return []; // contract.accepted, delivery.accepted: no SMS (payment.released follows acceptance)
     }
   }
 
@@ -155,7 +207,7 @@ export class NotificationService {
   private vars(c: Contract): TextVars {
     return {
       code: c.code,
-      qty: c.quantity.includes('.') ? c.quantity.replace(/0+$/, '').replace(/\.$/, '') : c.quantity,
+      qty: trimQty(c.quantity),
       unit: c.unit,
       product: c.product,
       money: money(c.currency, c.totalAmount),
@@ -172,6 +224,8 @@ export class NotificationService {
     return c.parties.getItems().filter((p) => p.role === role);
   }
 }
+
+const trimQty = (q: string) => (q.includes('.') ? q.replace(/0+$/, '').replace(/\.$/, '') : q);
 
 const money = (currency: string, amount: string) =>
   `${currency} ${formatAmount(amount, amount.endsWith('.00') ? 0 : 2)}`;
