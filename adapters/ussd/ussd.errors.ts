@@ -18,6 +18,10 @@ export function errorLine(code: string, t: Texts, contractCode = ''): string {
     case 'CONFLICT':
     case 'RATE_LIMITED':
       return t.busy;
+    case 'PIN_LOCKED':
+      return t.pinLockedNow;
+    case 'PIN_WEAK':
+      return t.pinWeak;
     default:
       return t.unavailable;
   }
@@ -31,6 +35,11 @@ export const EXPECTED_CODES = new Set([
   'BAD_USER_INPUT',
   'CONFLICT',
   'RATE_LIMITED',
+  'PIN_REQUIRED',
+  'PIN_INVALID',
+  'PIN_LOCKED',
+  'PIN_NOT_SET',
+  'PIN_WEAK',
 ]);
 
 /** An idempotent command that found its work already done (extensions.notices): says so in one END line. */

@@ -46,6 +46,13 @@ export class ContractResolver {
     return settle(ctx, await ctx.domain.contracts.cancel(ctx.actor, contractId, reason));
   }
 
+  @Mutation(() => ContractType, {
+    description: 'A party turns down a PENDING contract: cancelled as "declined by <role>", the others are texted',
+  })
+  async declineContract(@Arg('contractId', () => ID) contractId: string, @Ctx() ctx: GraphQLContext) {
+    return settle(ctx, await ctx.domain.contracts.decline(ctx.actor, contractId));
+  }
+
   @FieldResolver(() => [PartyType])
   parties(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
     return c.parties.isInitialized() ? c.parties.getItems() : ctx.loaders.parties.load(c.id);

@@ -53,3 +53,11 @@ export function paymentPhoneProblem(e164: string, countries: readonly string[]):
   const type = parsed.getType();
   return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? null : 'NOT_MOBILE';
 }
+
+/** A number as people read it at home, masked: +254722000111 -> 0722***111 (screens and texts for the other party). */
+export function maskLocal(phone: string): string {
+  const parsed = parsePhoneNumberFromString(phone);
+  if (!parsed) return maskPhone(phone);
+  const national = `0${parsed.nationalNumber}`;
+  return national.length <= 7 ? '***' : `${national.slice(0, 4)}***${national.slice(-3)}`;
+}

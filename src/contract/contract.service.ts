@@ -3,13 +3,14 @@ import { audit } from '../audit/audit.service';
 import { actorLabel, type Actor } from '../auth/actor';
 import { actingParty, assertCanSee, assertManages, contractScope, requireAuthenticated } from '../auth/policy';
 import { CONTRACT_CODE_PATTERN, newContractCode } from '../common/code';
-import { DomainError, invalidTransition, notFound } from '../common/errors';
+import { badInput, DomainError, invalidTransition, notFound } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import { normalizePhone } from '../common/phone';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
 import { Contract } from './contract.entity';
+import { amountInLimits, checkDraftField, type DraftField } from './contract.draft';
 import { ContractStatus, PartyRole, TRANSITIONS } from './contract.enums';
 import { validateContract, type CreateContractData } from './contract.validation';
 import { Party } from './party.entity';
@@ -34,6 +35,13 @@ export class ContractService {
     );
     if (actor.kind === 'phone' && !v.parties.some((p) => p.phoneNumber === actor.phone))
       throw new DomainError('FORBIDDEN', 'You can only create contracts you are a party to');
+    if (actor.kind === 'phone') {
+      // A phone user's deal is paid by M-Pesa: whole shillings within the configured limits.
+      if (!/^\d+(\.0+)?$/.test(v.totalAmount))
+        throw badInput('totalAmount must be whole shillings', { field: 'totalAmount' });
+      const limits = amountInLimits(v.totalAmount, this.ctx.config);
+      if (limits) throw badInput(`totalAmount must be ${limits.message}`, { field: 'totalAmount' });
+    }
     return this.ctx.em.transactional(async (em) => {
       const { parties, ...fields } = v;
       const contract = em.create(Contract, {
@@ -59,6 +67,24 @@ export class ContractService {
       notify(em, 'contract.created', contract.id);
       return contract;
     });
+  }
+
+  /** One answer of a contract being drafted, checked as createContract would check it. */
+  checkDraft(actor: Actor, field: DraftField, value: string) {
+    requireAuthenticated(actor);
+    return checkDraftField(field, value, actor.kind === 'phone' ? actor.phone : null, this.ctx.config, this.ctx.now());
+  }
+
+  /** This phone's most recent products, newest first, without repeats (the New Contract product list). */
+  async recentProducts(actor: Actor, limit = 3): Promise<string[]> {
+    requireAuthenticated(actor);
+    if (actor.kind !== 'phone') return [];
+    const rows = await this.ctx.em.find(Contract, contractScope(actor), {
+      fields: ['product'],
+      orderBy: { createdAt: 'desc' },
+      limit: 20,
+    });
+    return [...new Set(rows.map((r) => r.product))].slice(0, limit);
   }
 
   async get(actor: Actor, ref: string): Promise<Contract> {
@@ -149,7 +175,10 @@ export class ContractService {
           `Contract ${contract.code} is ${contract.status}: only a pending contract can be declined`,
         );
       if (party.acceptedAt)
-        throw new DomainError('INVALID_TRANSITION', `You accepted contract ${contract.code}; it can no longer be declined`);
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `You accepted contract ${contract.code}; it can no longer be declined`,
+        );
       const reason = `declined by ${party.role.toLowerCase()}`;
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason });
       notify(em, 'contract.declined', contract.id, { by: party.id });

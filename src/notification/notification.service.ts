@@ -1,5 +1,5 @@
 import { Decimal, formatAmount } from '../common/money';
-import { maskPhone } from '../common/phone';
+import { maskLocal } from '../common/phone';
 import { Contract } from '../contract/contract.entity';
 import { PartyRole } from '../contract/contract.enums';
 import type { Party } from '../contract/party.entity';
@@ -47,7 +47,7 @@ export class NotificationService {
         return this.each(toAsk, 'created', (p) => ({
           ...this.vars(c),
           role: p.role,
-          who: creator ? (creator.name ?? maskPhone(creator.phoneNumber)) : 'VoicePact',
+          who: creator ? (creator.name ?? maskLocal(creator.phoneNumber)) : 'VoicePact',
         }));
       }
       case 'contract.confirmed': {

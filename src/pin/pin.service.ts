@@ -117,6 +117,13 @@ export class PinService {
   async requirePin(phone: string, pin: string | null | undefined): Promise<void> {
     const em = this.ctx.em.fork();
     const verdict = await em.transactional(async (tx) => this.check(tx, phone, pin));
+    if (verdict?.code === 'PIN_NOT_SET') {
+      // Set in this very unit of work (create the PIN, then release at once) and not committed yet, so the
+      // separate transaction cannot see it. Nobody else can see it either, so there is nothing to count.
+      const own = await this.ctx.em.findOne(Pin, { phoneNumber: phone });
+      if (own && pin && /^\d{4}$/.test(pin) && (await pinMatches(pin, own.hash))) return;
+      if (own) throw new DomainError(pin ? 'PIN_INVALID' : 'PIN_REQUIRED', 'Wrong PIN');
+    }
     if (verdict) throw verdict;
   }
 
@@ -140,9 +147,13 @@ export class PinService {
       row.lockedUntil = new Date(now.getTime() + this.ctx.config.PIN_LOCK_MINUTES * 60_000);
       row.failedAttempts = 0;
       notify(em, 'pin.locked', `${row.id}-${now.getTime()}`, { phone });
-      return new DomainError('PIN_LOCKED', `Wrong PIN ${max} times: locked for ${this.ctx.config.PIN_LOCK_MINUTES} minutes`, {
-        lockedUntil: row.lockedUntil.toISOString(),
-      });
+      return new DomainError(
+        'PIN_LOCKED',
+        `Wrong PIN ${max} times: locked for ${this.ctx.config.PIN_LOCK_MINUTES} minutes`,
+        {
+          lockedUntil: row.lockedUntil.toISOString(),
+        },
+      );
     }
     return new DomainError('PIN_INVALID', `Wrong PIN; ${max - row.failedAttempts} tries left`, {
       attemptsLeft: max - row.failedAttempts,

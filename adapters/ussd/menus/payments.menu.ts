@@ -1,8 +1,7 @@
 import { BACK } from '../ussd.engine';
 import { DOCS } from '../ussd.graphql';
-import type { Texts } from '../ussd.texts';
 import type { Menu } from '../ussd.types';
-import { money, PAGE_ITEMS } from './contracts.menu';
+import { day, money, PAGE_ITEMS } from './contracts.menu';
 
 /** The caller's payments, newest first, and one payment's details. */
 
@@ -18,12 +17,6 @@ interface PaymentsData {
       contract: { code: string };
     }>;
   };
-}
-
-/** "28 Nov 2026" in Kenya's time (EAT, UTC+3 all year). */
-function day(iso: string, t: Texts): string {
-  const d = new Date(Date.parse(iso) + 3 * 3600_000);
-  return `${d.getUTCDate()} ${t.months[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
 export const paymentMenus: Record<string, Menu> = {
