@@ -129,7 +129,7 @@ export function parseEventFields(body: unknown): Parsed<EventFields> {
       durationMs: duration.value,
       hops: hops.value,
       // AT's last input may be a PIN: every 4-digit step is masked before it is stored (a diagnostic column).
-      input: cut('input', 200)?.replace(/(^|\*)\d{4}(?=\*|$)/g, '$1****') ?? null,
+      input: cut('input', 200)?.replace(/(^|\*)\d{4}(?=\*|$)/g, '$1####') ?? null,
       errorMessage: cut('errorMessage', 200),
       cost: cut('cost', 40),
     },

@@ -28,10 +28,13 @@ export function openPin(config: Config, sealed: unknown): string | null {
   }
 }
 
+/** Stands for a secret step: no '*' in it, or it would split into steps of its own. */
+export const MASK = '####';
+
 /** The path with the inputs at `secret` (indices into its `*`-separated steps) masked. */
 export function maskPath(text: string, secret: readonly number[]): string {
   if (!secret.length) return text;
   const steps = text.split('*');
-  for (const i of secret) if (i < steps.length) steps[i] = '****';
+  for (const i of secret) if (i < steps.length) steps[i] = MASK;
   return steps.join('*');
 }

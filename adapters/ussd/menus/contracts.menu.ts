@@ -18,6 +18,13 @@ interface ContractsData {
     nodes: Array<{ id: string; code: string; product: string; status: string }>;
   };
 }
+interface DetailsData {
+  contract: Pick<ContractData['contract'], 'id' | 'code' | 'product' | 'totalAmount' | 'currency' | 'status'> & {
+    parties: Array<{ phoneNumber: string; role: string; acceptedAt: string | null }>;
+    payments: Array<{ status: string }>;
+  };
+}
+
 export interface ContractData {
   contract: {
     id: string;
@@ -33,7 +40,6 @@ export interface ContractData {
     parties: Array<{ phoneNumber: string; role: string; name: string | null; acceptedAt: string | null }>;
     deliveries: Array<{ kind: string; quantity: string | null }>;
     disputes: Array<{ reason: string; status: string; outcome: string | null }>;
-    payments: Array<{ status: string }>;
   };
 }
 
@@ -58,8 +64,9 @@ export function day(iso: string, t: Texts, withYear = true): string {
 /** 20.500 -> 20.5 */
 export const qty = (q: string) => (q.includes('.') ? q.replace(/0+$/, '').replace(/\.$/, '') : q);
 
+/** The whole contract, for the screens beyond its details. */
 export const loadContract = async (hop: Hop, id: unknown) =>
-  (await hop.gql.run<ContractData>(DOCS.contract, { id })).data.contract;
+  (await hop.gql.run<ContractData>(DOCS.contractFull, { id })).data.contract;
 
 /** The other trading party, by name or masked number; the seller for anyone else. */
 export function otherParty(c: ContractData['contract'], phone: string) {
@@ -103,7 +110,7 @@ export const contractMenus: Record<string, Menu> = {
     loads: true,
     async view(hop, p) {
       const { t } = hop;
-      const c = await loadContract(hop, p.c);
+      const c = (await hop.gql.run<DetailsData>(DOCS.contract, { id: p.c })).data.contract;
       const amount = money(c.currency, c.totalAmount);
       const ref = { c: c.id, code: c.code };
       const me = c.parties.find((party) => party.phoneNumber === hop.phone);
