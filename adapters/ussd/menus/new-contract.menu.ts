@@ -91,7 +91,7 @@ export const newContractMenus: Record<string, Menu> = {
           String(p.pr),
           maskLocal(String(p.ph)),
           money('KES', String(p.amt)),
-          day(String(p.dl), t),
+          day(String(p.dl), t, false),
         ),
       ],
       options: [
