@@ -16,6 +16,7 @@ import { ProviderInbox } from './payment/provider-inbox.service';
 import { NotificationService } from './notification/notification.service';
 import { HousekeepingService } from './housekeeping/housekeeping.service';
 import { PinService } from './pin/pin.service';
+import { InboundSmsService } from './notification/inbound-sms.service';
 
 export interface DomainDeps {
   config: Config;
@@ -54,6 +55,7 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
     payouts,
     inbox: new ProviderInbox(ctx, settlement, payouts),
     notifications: new NotificationService(ctx, profiles),
+    inboundSms: new InboundSmsService(ctx),
     housekeeping: new HousekeepingService(ctx, contracts, deliveries),
   };
 }

@@ -12,6 +12,7 @@ import { Profile } from './profile/profile.entity';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 import { ProviderCallback } from './payment/provider-callback.entity';
 import { Pin } from './pin/pin.entity';
+import { InboundSms } from './notification/inbound-sms.entity';
 
 export const entities = [
   Contract,
@@ -27,4 +28,5 @@ export const entities = [
   OutboxMessage,
   ProviderCallback,
   Pin,
+  InboundSms,
 ];

@@ -160,8 +160,8 @@ export class ContractService {
   }
 
   /**
-   * A party turns down a proposed deal: only while it is PENDING, by a party who has not accepted it. It is
-   * cancelled with the reason "declined by <role>", and the other parties are told.
+   * A party turns down a proposed deal, or withdraws from it before everyone accepted: only while it is
+   * PENDING. It is cancelled with the reason "declined by <role>", and the other parties are told.
    */
   async decline(actor: Actor, ref: string): Promise<Outcome<Contract>> {
     return this.ctx.em.transactional(async (em) => {

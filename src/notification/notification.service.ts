@@ -8,7 +8,8 @@ import { Dispute } from '../dispute/dispute.entity';
 import type { ServiceContext } from '../domain';
 import type { NotificationEvent } from '../outbox/outbox';
 import { Payment } from '../payment/payment.entity';
-import type { Language } from '../profile/profile.entity';
+import { Language } from '../profile/profile.entity';
+import { InboundSms } from './inbound-sms.entity';
 import type { ProfileService } from '../profile/profile.service';
 import { alertText, text, type AlertKey, type TextKey, type TextVars } from './notification.texts';
 
@@ -78,6 +79,10 @@ export class NotificationService {
           delivered: trimQty(sum.toFixed()),
           total: `${trimQty(c.quantity)} ${c.unit}`,
         }));
+      }
+      case 'sms.reply': {
+        const sms = await em.findOne(InboundSms, subjectId);
+        return sms ? [await this.replyTo(sms)] : [];
       }
       case 'pin.locked':
       case 'pin.reset': {
@@ -188,6 +193,24 @@ export class NotificationService {
       default:
         return []; // contract.accepted, delivery.accepted: no SMS (payment.released follows acceptance)
     }
+  }
+
+  /** HELP (or MSAADA), STATUS VP-XXXXXX to a party of it; anything else is answered as HELP. */
+  private async replyTo(sms: InboundSms): Promise<Sms> {
+    const words = sms.text.trim().toUpperCase();
+    const lang = /^MSAADA\b/.test(words) ? Language.SW : await this.profiles.language(sms.fromPhone);
+    const base = { ussd: this.ctx.config.USSD_SERVICE_CODE, support: this.ctx.config.SUPPORT_PHONE };
+    const status = /^(?:STATUS|HALI)\s+(VP-?[A-Z0-9]{6})\b/.exec(words);
+    if (!status) return { to: sms.fromPhone, text: text('smsHelp', lang, base) };
+    const code = status[1].includes('-') ? status[1] : `VP-${status[1].slice(2)}`;
+    // Only a party of the contract hears about it; anyone else learns nothing, not even that it exists.
+    const c = await this.ctx.em.findOne(
+      Contract,
+      { code, parties: { phoneNumber: sms.fromPhone } },
+      { populate: ['parties'] },
+    );
+    if (!c) return { to: sms.fromPhone, text: text('smsUnknown', lang, { ...base, code }) };
+    return { to: sms.fromPhone, text: text('smsStatus', lang, { ...this.vars(c), status: c.status }) };
   }
 
   private async each(parties: Party[], key: TextKey, vars: (p: Party, lang: Language) => TextVars): Promise<Sms[]> {

@@ -19,6 +19,7 @@ export type NotificationEvent =
   | 'contract.confirmed'
   | 'pin.locked'
   | 'pin.reset'
+  | 'sms.reply'
   | 'delivery.reported'
   | 'delivery.partial'
   | 'delivery.accepted'

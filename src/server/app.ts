@@ -10,6 +10,7 @@ import type { Orm } from './db';
 import type { DomainDeps } from '../domain';
 import { simulatorRoutes } from '../../adapters/simulator/simulator.routes';
 import { ussdRoutes } from '../../adapters/ussd/ussd.routes';
+import { smsInboundRoutes } from '../../adapters/sms/sms-inbound.routes';
 import { demoPhones } from '../demo/demo.seed';
 import { requireAdminKey } from './admin-auth';
 import { graphqlRoute } from './graphql.route';
@@ -55,6 +56,7 @@ export async function createApp(parts: AppParts): Promise<Koa> {
   await graphqlRoute(router, apollo, orm, domainDeps);
   const registry = new Registry(); // per app, not prom-client's global one: several apps share a test process
   ussdRoutes(router, { config, logger, orm, redis, apollo, domainDeps, registry });
+  smsInboundRoutes(router, config, orm, domainDeps);
   metricsRoute(router, registry, config.ADMIN_API_KEY);
   mpesaCallbackRoutes(router, config, logger, providerEvents);
   app.use(jobDashboard(queues, config.ADMIN_API_KEY));

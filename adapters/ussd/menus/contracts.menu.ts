@@ -117,10 +117,11 @@ export const contractMenus: Record<string, Menu> = {
       const options = [];
       if (c.status === 'ACTIVE') options.push({ key: '1', label: t.confirmDelivery, next: { go: 'confirm', p: ref } });
       options.push({ key: '2', label: t.reportIssue, next: { go: 'report', p: ref } });
-      if (c.status === 'PENDING' && me && !me.acceptedAt) {
+      if (c.status === 'PENDING' && me && !me.acceptedAt)
         options.push({ key: '3', label: t.acceptContract, next: { act: 'accept', p: ref } });
+      // Until everyone accepted, any party may still turn the deal down (the creator withdraws it).
+      if (c.status === 'PENDING' && me)
         options.push({ key: '4', label: t.declineContract, next: { go: 'declineAsk', p: ref } });
-      }
       // Only the buyer pays, and only while no deposit is under way (a FAILED one is paid again the same way).
       const paying = c.payments.some((x) => x.status === 'PENDING' || x.status === 'LOCKED');
       if (c.status === 'CONFIRMED' && me?.role === 'BUYER' && !paying)
