@@ -51,7 +51,8 @@ test('dial as Wanjiru, open her active contract and confirm full delivery', asyn
   expect(done).toContain('Full delivery confirmed!');
   expect(done).toContain('Payment will be released.');
   expect(await sessionState(page)).toBe('end');
-  expect(await page.getByTestId('history').textContent()).toContain('1*1*1*1');
+  expect(await page.getByTestId('history').textContent()).toContain('1*1*1*1*1*####*####');
+  expect(await page.getByTestId('history').textContent()).not.toContain('4827');
 
   // The confirmation really happened: the contract is COMPLETED and its release is on its way.
   const res = await app.gql(
