@@ -231,7 +231,7 @@ test.each(['EN', 'SW'] as const)(
     // The screens behind typed answers: New Contract to its summary, a partial quantity, Change PIN.
     const typedAnswers = [
       ['5', '1', newPhone(), '6', 'Groundnuts', '12.5', '7', 'sacks', '150000', '30'],
-      ['5', '2', '0202123456', newPhone(), '3', '2', '6', '25', '3'],
+      ['5', '2', '0202123456', newPhone(), '6', 'Sorghum', '25', '6', '2500', '3'],
       ['2', '1', '2', '1'],
       ['4', '2'],
     ];

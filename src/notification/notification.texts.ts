@@ -5,7 +5,7 @@ import { gsm7Length, SMS_LIMIT, toGsm7, truncateGsm7 } from '../common/gsm7';
 const TEXTS = {
   created: {
     EN: 'VoicePact {code}: {who} proposes you as {role}: {qty} {unit} {product}, {money}. To accept or decline, dial {ussd}, choose 1 then {code}.',
-    SW: 'VoicePact {code}: {who} anakupendekeza kama {role}: {qty} {unit} {product}, {money}. Kukubali au kukataa, piga {ussd}, chagua 1 kisha {code}.',
+    SW: 'VoicePact {code}: {who} anakuomba uwe {role}: {qty} {unit} {product}, {money}. Kukubali au kukataa piga {ussd}, chagua 1, {code}.',
   },
   confirmedBuyer: {
     EN: 'VoicePact {code}: all parties accepted. Pay {money} into escrow: dial {ussd}, choose 1, {code}, then Pay.',
