@@ -35,7 +35,11 @@ const supportTexts = () =>
   (app.running.sms as DevSmsSender).sent.filter((m) => m.to === '+254700000999').map((m) => m.text);
 
 async function releaseByBuyer(contractId: string) {
-  await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId, kind: 'FULL' as never });
+  await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+    contractId,
+    kind: 'FULL' as never,
+    pin: await ensurePin(app, BUYER),
+  });
   return wait(async () => {
     const p = await paymentOf(app, contractId);
     return p.status !== 'LOCKED' && p;

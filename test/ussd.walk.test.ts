@@ -257,7 +257,7 @@ test.each(['EN', 'SW'] as const)(
             'Buy 25 pieces Sorghum',
             'Use a mobile number',
             'Partial delivery noted.',
-            'You have no PIN yet',
+            'Enter your current PIN',
           ]
         : [
             'Bidhaa:\n1.',
@@ -269,7 +269,7 @@ test.each(['EN', 'SW'] as const)(
             'Nunua vipande 25 Sorghum',
             'Tumia nambari ya simu ya mkononi',
             'Uwasilishaji wa sehemu umerekodiwa.',
-            'Huna PIN bado',
+            'Ingiza PIN yako ya sasa',
           ];
     for (const text of typedExpected)
       expect({ lang, text, found: walked.some((w) => w.includes(text)) }).toEqual({ lang, text, found: true });
