@@ -10,10 +10,12 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** "Already done" notices of idempotent commands, returned in extensions.notices. */
   notices: string[];
+  /** The caller's network address, where the transport knows it (rate limits). */
+  address?: string;
 }
 
-export function createContext(actor: Actor, domain: Domain): GraphQLContext {
-  return { actor, domain, loaders: createLoaders(domain, actor), notices: [] };
+export function createContext(actor: Actor, domain: Domain, address?: string): GraphQLContext {
+  return { actor, domain, loaders: createLoaders(domain, actor), notices: [], address };
 }
 
 /** Unwraps a command's outcome, remembering its notice for the response. */

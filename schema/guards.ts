@@ -1,10 +1,30 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  getVariableValues,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ASTVisitor,
+} from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 
 /** Rejects queries nested deeper than maxDepth, at validation time. */
 export const depthRule = (maxDepth: number) => depthLimit(maxDepth);
+
+/**
+ * Rejects an operation whose root type the schema lacks (a subscription here), at validation time: graphql-js only
+ * finds out while executing, with an error that has no code and would be shown as an internal one.
+ */
+export function knownRootTypeRule(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(node) {
+      if (!context.getSchema().getRootType(node.operation))
+        context.reportError(new GraphQLError(`This API has no ${node.operation} operations`, { nodes: node }));
+    },
+  };
+}
 
 /**
  * Rejects expensive queries before they run. Lists are costed by their `first` argument (default 20),
@@ -46,13 +66,21 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
+        async didResolveOperation({ request, document, operation }) {
+          if (!operation) return; // no such operation: Apollo answers OPERATION_RESOLUTION_FAILURE
+          // Variables are coerced by Apollo only after this hook. getComplexity coerces them itself and throws on a
+          // bad one, which Apollo turns into a 500: leave bad variables to Apollo, which names each one (400,
+          // BAD_USER_INPUT). Nothing runs with variables that do not coerce, so skipping the cost here costs nothing.
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, {
+            maxErrors: 1,
+          });
+          if (coerced.errors) return;
           const cost = costOf(document, request.operationName, request.variables);
           if (cost > maxCost)
             throw new GraphQLError(
               `Query cost ${cost} is over the limit of ${maxCost}; ask for fewer items or fields`,
               {
-                extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost },
+                extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost, http: { status: 400 } },
               },
             );
         },

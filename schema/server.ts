@@ -4,7 +4,7 @@ import type { Config } from '../src/config';
 import type { Logger } from '../src/common/logger';
 import type { GraphQLContext } from './context';
 import { formatError } from './errors';
-import { costLimitPlugin, depthRule } from './guards';
+import { costLimitPlugin, depthRule, knownRootTypeRule } from './guards';
 
 /** Idempotent commands that did nothing say so here, beside the data. */
 const noticesPlugin: ApolloServerPlugin<GraphQLContext> = {
@@ -29,7 +29,7 @@ export function createApolloServer(
 ): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
     schema,
-    validationRules: [depthRule(config.GRAPHQL_MAX_DEPTH)],
+    validationRules: [depthRule(config.GRAPHQL_MAX_DEPTH), knownRootTypeRule],
     plugins: [costLimitPlugin(schema, config.GRAPHQL_MAX_COST), noticesPlugin],
     formatError: formatError(logger),
     includeStacktraceInErrorResponses: false,

@@ -27,14 +27,19 @@ const schema = z
     HOST: z.string().default('0.0.0.0'),
     DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/voicepact'),
     REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
-    /** Key prefix for queues and rate limits: lets deployments (and test files) share one Redis. */
+    /**
+     * Key prefix for queues and rate limits: lets deployments (and test files) share one Redis. Unset, it is
+     * `voicepact:<database name>`, so two databases on one Redis never run each other's jobs.
+     */
     REDIS_PREFIX: z
       .string()
-      .regex(/^[\w-]{1,40}$/)
-      .default('voicepact'),
+      .regex(/^[\w:-]{1,80}$/)
+      .optional(),
     ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: bool.default(false),
+    /** With TRUST_PROXY: how many proxies of ours append to X-Forwarded-For (the caller is that many from the end). */
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).default(1),
     DEFAULT_COUNTRY: z.string().length(2).default('KE'),
     /** Countries whose mobile numbers the payment provider can charge and pay (ISO 3166 codes, comma-separated). */
     PAYMENT_COUNTRIES: z
@@ -55,6 +60,10 @@ const schema = z
     PIN_LOCK_MINUTES: z.coerce.number().positive().default(30),
     LOGIN_CODE_TTL_SECONDS: int(300),
     SESSION_TOKEN_TTL_HOURS: int(24 * 30),
+    /** Wrong login codes allowed per phone, and per caller address, in LOGIN_GUESS_WINDOW_SECONDS (issue 10). */
+    LOGIN_GUESSES_PER_PHONE: z.coerce.number().int().min(1).default(10),
+    LOGIN_GUESSES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+    LOGIN_GUESS_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
     GRAPHQL_MAX_DEPTH: int(8),
     GRAPHQL_MAX_COST: int(5000),
     // USSD adapter
@@ -146,7 +155,8 @@ const schema = z
   });
 
 type Env = z.infer<typeof schema>;
-export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER'> & {
+export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER' | 'REDIS_PREFIX'> & {
+  REDIS_PREFIX: string;
   ADMIN_API_KEY: string;
   /** true when ADMIN_API_KEY was generated for this run (development only). */
   adminKeyGenerated: boolean;
@@ -169,11 +179,18 @@ export function loadConfig(
   const mpesaReady = Boolean(e.MPESA_CONSUMER_KEY && e.MPESA_CONSUMER_SECRET && e.MPESA_SHORTCODE);
   return {
     ...e,
+    REDIS_PREFIX: e.REDIS_PREFIX ?? defaultRedisPrefix(e.DATABASE_URL),
     ADMIN_API_KEY: e.ADMIN_API_KEY ?? randomBytes(24).toString('base64url'),
     adminKeyGenerated: !e.ADMIN_API_KEY,
     PAYMENT_PROVIDER: e.PAYMENT_PROVIDER ?? (mpesaReady ? 'mpesa' : 'sandbox'),
     MPESA_CALLBACK_TOKEN: e.MPESA_CALLBACK_TOKEN ?? randomBytes(18).toString('base64url'),
   };
+}
+
+/** `voicepact:<database name>`: the queues belong to the database whose rows their jobs name. */
+function defaultRedisPrefix(databaseUrl: string): string {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1)) || 'postgres';
+  return `voicepact:${name.replace(/[^\w-]/g, '_').slice(0, 63)}`;
 }
 
 /** Empty strings in the environment mean "unset", as in most .env tooling. */

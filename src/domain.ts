@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from './config';
 import type { Logger } from './common/logger';
 import type { SmsSender } from './notification/sms.port';
+import type { LoginGuessLimiter } from './auth/login-guesses';
 import type { PaymentProvider } from './payment/payment.provider';
 import { ContractService } from './contract/contract.service';
 import { DeliveryService } from './delivery/delivery.service';
@@ -25,6 +26,8 @@ export interface DomainDeps {
   /** Where money moves (M-Pesa or the sandbox). Only the workers and the callback routes use it. */
   provider?: PaymentProvider;
   now?: () => Date;
+  /** Wrong login codes per phone and address (Redis); without it only the per-code limit applies (scripts). */
+  loginGuesses?: LoginGuessLimiter;
 }
 
 /**

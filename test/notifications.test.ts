@@ -114,6 +114,43 @@ describe('the notifications processor', () => {
     await process(job);
     expect(delivered).toEqual([BUYER, SELLER, '+254733000222']);
   });
+
+  test('a retry that gets the recipients in another order still texts each one exactly once', async () => {
+    // Parties come back from the database in no fixed order: the retry must not go by position.
+    const first: SmsMessage[] = [
+      { to: BUYER, text: 'to the buyer' },
+      { to: SELLER, text: 'to the seller' },
+      { to: '+254733000222', text: 'to the witness' },
+    ];
+    let calls = 0;
+    const domain = {
+      notifications: { messagesFor: async () => (calls++ === 0 ? first : [...first].reverse()) },
+    } as unknown as Domain;
+    const delivered: string[] = [];
+    let failOn: string | null = SELLER;
+    const sms = {
+      name: 'stub',
+      send: async (m: SmsMessage) => {
+        if (m.to === failOn) throw new Error('AT unreachable');
+        delivered.push(m.to);
+        return { status: 'SENT' as const };
+      },
+    };
+    const job = {
+      data: { event: 'contract.created', subjectId: 'c2' } as any,
+      async updateData(d: any) {
+        job.data = d;
+      },
+    } as unknown as Job<any>;
+    const process = notificationProcessor(() => domain, sms, pino({ level: 'silent' }));
+    await expect(process(job)).rejects.toThrow('AT unreachable');
+    failOn = null;
+    await process(job);
+    expect([...delivered].sort()).toEqual([BUYER, SELLER, '+254733000222'].sort());
+    expect(delivered).toEqual([BUYER, '+254733000222', SELLER]);
+    await process(job); // a third run (a duplicate job) texts nobody again
+    expect(delivered).toHaveLength(3);
+  });
 });
 
 describe("through Africa's Talking (the fake), from the real queue", () => {

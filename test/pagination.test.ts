@@ -35,8 +35,9 @@ test('pages walk every contract once, newest first, with a stable cursor', async
   expect(seen).toEqual([...created].reverse());
 });
 
-test('first is capped at 100 and defaults to 20; a bad cursor or negative first is BAD_USER_INPUT', async () => {
-  expect((await page(500, null)).data.contracts.nodes).toHaveLength(100);
+test('first is at most 100 and defaults to 20; above 100, a bad cursor or negative first is BAD_USER_INPUT', async () => {
+  expect((await page(100, null)).data.contracts.nodes).toHaveLength(100);
+  expect(errorCode(await page(500, null))).toBe('BAD_USER_INPUT');
   expect((await page(null, null)).data.contracts.nodes).toHaveLength(20);
   expect(errorCode(await page(10, 'garbage'))).toBe('BAD_USER_INPUT');
   expect(errorCode(await page(-1, null))).toBe('BAD_USER_INPUT');

@@ -6,7 +6,7 @@ import { eventually } from './support/eventually';
 import { BUYER, SELLER } from './support/fixtures';
 import { auditCount, confirmedContract, fundAndWaitLocked, paymentOf, statusOf } from './support/money-flow';
 import { phoneActor } from '../src/auth/actor';
-import { B2C_PATH, postCallback, startMpesaApp, STK_PATH } from './support/mpesa-app';
+import { B2C_PATH, CALLBACK_TOKEN, postCallback, startMpesaApp, STK_PATH } from './support/mpesa-app';
 import type { FakeMpesaServer } from './fakes/fake-mpesa.server';
 
 /** M-Pesa played by the fake Daraja server; everything else real. Reconciliation runs every second here. */
@@ -271,5 +271,23 @@ test('callbacks from outside MPESA_CALLBACK_ALLOWED_IPS, or too large, are refus
   } finally {
     await fenced.close();
     await open.close();
+  }
+});
+
+test('behind a trusted proxy, the callback allow-list reads the address the proxy appended, not what the caller wrote', async () => {
+  const proxied = await startMpesaApp(
+    'pay_mpesa_proxy',
+    { TRUST_PROXY: '1', MPESA_CALLBACK_ALLOWED_IPS: '196.201.214.0/24' },
+    'api',
+  );
+  try {
+    const post = (xff: string) =>
+      postCallback(proxied.app, 'stk', { Body: {} }, CALLBACK_TOKEN, { 'x-forwarded-for': xff });
+    // The caller wrote Safaricom's address itself; our proxy appended the real one.
+    expect((await post('196.201.214.5, 203.0.113.9')).status).toBe(403);
+    expect((await post('203.0.113.9, 196.201.214.5')).status).toBe(200);
+    expect((await post('196.201.214.5')).status).toBe(200);
+  } finally {
+    await proxied.close();
   }
 });

@@ -9,6 +9,7 @@ import {
   setLanguageVia,
 } from './support/ussd-fixtures';
 import { ussd } from './support/ussd-tester';
+import { paymentOf } from './support/money-flow';
 
 /** Each menu path of issue 3, screen by screen, with what the domain holds afterwards (through the API). */
 
@@ -231,8 +232,9 @@ test('a witness cannot confirm a delivery: the domain refuses, in one END line',
 test('Check Payments lists payments with their state; one opens its details', async () => {
   const buyer = newPhone();
   const c = await activeContract(app, { buyer, seller: newPhone(), totalAmount: '45000' });
-  const today = new Date(Date.now() + 3 * 3600_000);
-  const date = `${today.getUTCDate()} ${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][today.getUTCMonth()]} ${today.getUTCFullYear()}`;
+  // The payment's own day in Nairobi (UTC+3, no summer time), not today's: the test may run across midnight.
+  const made = new Date((await paymentOf(app, c.id)).createdAt.getTime() + 3 * 3600_000);
+  const date = `${made.getUTCDate()} ${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][made.getUTCMonth()]} ${made.getUTCFullYear()}`;
   await phone
     .dial(buyer)
     .enter('3')

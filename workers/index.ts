@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config';
 import type { Logger } from '../src/common/logger';
 import type { Orm } from '../src/common/orm';
+import { delay, withTimeout } from '../src/common/timeout';
 import { createDomain, type DomainDeps } from '../src/domain';
 import { QUEUES, type QueueName } from '../src/outbox/outbox';
 import { housekeepingProcessor, scheduleHousekeeping } from './housekeeping.worker';
@@ -54,7 +55,7 @@ export async function startWorkers({
   const worker = (name: QueueName, processor: Processor, concurrency: number) => {
     const connection = workerConnection(`worker:${name}`);
     connections.push(connection);
-    const w = new CuttableWorker(name, counted(name, processor), {
+    const w = new Worker(name, counted(name, processor), {
       connection,
       prefix: config.REDIS_PREFIX,
       concurrency,
@@ -101,7 +102,7 @@ export async function startWorkers({
       // quit() waits for Redis to answer; after a cut close it may not: disconnect() does not wait.
       await Promise.all(
         connections.map((c) =>
-          Promise.race([c.quit(), new Promise((r) => setTimeout(r, 500))])
+          withTimeout(c.quit(), 500, () => undefined)
             .catch(() => undefined)
             .finally(() => c.disconnect()),
         ),
@@ -110,42 +111,20 @@ export async function startWorkers({
   };
 }
 
-/** How long an idle worker may take to close before its connections are cut (see closeWorker). */
-const IDLE_CLOSE_MS = 1500;
-
 /**
- * BullMQ's graceful close: stop fetching, wait for the active jobs. Bounded: active jobs get graceMs; an idle
- * worker whose close does not return (seen with BullMQ 6.7 after Redis restarted under it: the blocking
- * connection comes back and the fetch loop never ends) has its connections cut. Nothing is lost either way:
- * a job cut off keeps its lock, expires, and is run again by the next worker, and every job is idempotent.
+ * BullMQ's close, bounded, through its public API: pause(true) stops fetching without waiting; the active jobs
+ * get graceMs to finish; then close(true) (force) stops the lock renewal and cuts the worker's connections.
+ * Not the graceful close(): seen with BullMQ 6.7 after Redis restarted under it, it never returned (the blocking
+ * connection comes back and the fetch loop never ends), and a close in progress cannot be forced any more.
+ * Nothing is lost either way: a job cut off keeps its lock, expires, and is run again by the next worker, and
+ * every job is idempotent.
  */
-async function closeWorker(
-  w: CuttableWorker,
-  activeJobs: () => number,
-  graceMs: number,
-  logger: Logger,
-): Promise<void> {
-  let closed = false;
-  const closing = w.close().then(
-    () => (closed = true),
-    (err: Error) => logger.warn({ worker: w.name, err: err.message }, 'worker close failed'),
-  );
+async function closeWorker(w: Worker, activeJobs: () => number, graceMs: number, logger: Logger): Promise<void> {
+  const failed = (err: Error) => logger.warn({ worker: w.name, err: err.message }, 'worker close failed');
+  await withTimeout(w.pause(true), 500, () => undefined).catch(failed);
   const started = Date.now();
-  while (!closed) {
-    const elapsed = Date.now() - started;
-    if (elapsed > graceMs || (activeJobs() === 0 && elapsed > IDLE_CLOSE_MS)) {
-      logger.warn({ worker: w.name, activeJobs: activeJobs() }, 'worker did not close in time: connections cut');
-      await Promise.race([w.cutOff(), new Promise((r) => setTimeout(r, 500))]);
-      return;
-    }
-    await Promise.race([closing, new Promise((r) => setTimeout(r, 50))]);
-  }
-}
-
-/** A Worker that can be cut off when its graceful close hangs: its lock-renewal timer would otherwise run forever. */
-class CuttableWorker extends Worker {
-  async cutOff(): Promise<void> {
-    await this.lockManager.close();
-    await this.disconnect().catch(() => undefined);
-  }
+  while (activeJobs() > 0 && Date.now() - started <= graceMs) await delay(50);
+  if (activeJobs() > 0)
+    logger.warn({ worker: w.name, activeJobs: activeJobs() }, 'worker did not close in time: connections cut');
+  await withTimeout(w.close(true), 500, () => undefined).catch(failed);
 }

@@ -3,14 +3,18 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../src/common/logger';
 import { maskPhone } from '../src/common/phone';
 import type { Domain } from '../src/domain';
+import { smsKey } from '../src/notification/notification.service';
 import type { SmsSender } from '../src/notification/sms.port';
 import type { NotificationEvent } from '../src/outbox/outbox';
 
 interface NotificationJobData {
   event: NotificationEvent;
   subjectId: string;
-  /** Indexes of the messages already sent, so a retry after a partial send does not text anyone twice. */
-  sentIndexes?: number[];
+  /**
+   * The messages already sent, by recipient and message (smsKey), so a retry after a partial send texts only those
+   * not yet texted. Not by position: the recipients' order may differ from one try to the next.
+   */
+  sentTo?: string[];
   [key: string]: unknown;
 }
 
@@ -20,7 +24,7 @@ interface NotificationJobData {
  */
 export function notificationProcessor(unitOfWork: () => Domain, sms: SmsSender, logger: Logger) {
   return async (job: Job<NotificationJobData>): Promise<string> => {
-    const { event, subjectId, sentIndexes, ...data } = job.data;
+    const { event, subjectId, sentTo, ...data } = job.data;
     let messages;
     try {
       messages = await unitOfWork().notifications.messagesFor(event, subjectId, data);
@@ -28,11 +32,12 @@ export function notificationProcessor(unitOfWork: () => Domain, sms: SmsSender, 
       if (err instanceof NotFoundError) throw new UnrecoverableError(`${event} ${subjectId}: subject no longer exists`);
       throw err;
     }
-    const sent = new Set(sentIndexes ?? []);
+    const sent = new Set(sentTo ?? []);
     let refused = 0;
-    for (const [i, message] of messages.entries()) {
-      if (sent.has(i)) continue;
-      const result = await sms.send(message);
+    for (const message of messages) {
+      const key = smsKey(message);
+      if (sent.has(key)) continue;
+      const result = await sms.send({ to: message.to, text: message.text });
       if (result.status === 'REJECTED') {
         refused++;
         logger.warn(
@@ -40,8 +45,8 @@ export function notificationProcessor(unitOfWork: () => Domain, sms: SmsSender, 
           'sms refused by the provider',
         );
       }
-      sent.add(i);
-      await job.updateData({ ...job.data, sentIndexes: [...sent] });
+      sent.add(key);
+      await job.updateData({ ...job.data, sentTo: [...sent] });
     }
     return `${messages.length - refused} of ${messages.length} sent`;
   };

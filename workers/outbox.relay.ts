@@ -1,5 +1,7 @@
 import type { Orm } from '../src/common/orm';
 import type { Logger } from '../src/common/logger';
+import { LogThrottle } from '../src/common/log-throttle';
+import { withTimeout } from '../src/common/timeout';
 import type { Queues } from './queues';
 
 interface OutboxRow {
@@ -13,7 +15,7 @@ interface OutboxRow {
 }
 
 const ADD_TIMEOUT_MS = 3000;
-let lastWarning = 0; // an outage would otherwise log at every poll
+const warnings = new LogThrottle(); // an outage would otherwise log at every poll
 
 /**
  * Moves committed outbox rows into BullMQ, oldest first. Rows are claimed with FOR UPDATE SKIP LOCKED, so
@@ -38,16 +40,18 @@ export async function relayOnce(orm: Orm, queues: Queues, logger: Logger, batch 
       // A delay counts from the decision, not from the relay: a window decided during an outage is not extended.
       const delay = Math.max(0, new Date(row.created_at).getTime() + row.delay_ms - Date.now());
       try {
-        await within(ADD_TIMEOUT_MS, queue.add(row.name, row.data, { jobId: row.job_id, delay }));
+        await withTimeout(
+          queue.add(row.name, row.data, { jobId: row.job_id, delay }),
+          ADD_TIMEOUT_MS,
+          `no answer from Redis within ${ADD_TIMEOUT_MS} ms`,
+        );
         relayed.push(row.id);
       } catch (err) {
-        if (Date.now() - lastWarning > 60_000) {
-          lastWarning = Date.now();
+        if (warnings.allow())
           logger.warn(
             { err: (err as Error).message, outboxId: row.id },
             'outbox relay paused: queue unavailable; rows wait in the outbox',
           );
-        }
         break;
       }
     }
@@ -59,14 +63,4 @@ export async function relayOnce(orm: Orm, queues: Queues, logger: Logger, batch 
       );
     return relayed.length;
   });
-}
-
-function within<T>(ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-    }),
-  ]);
 }

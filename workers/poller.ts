@@ -1,4 +1,5 @@
 import type { Logger } from '../src/common/logger';
+import { LogThrottle } from '../src/common/log-throttle';
 
 /**
  * Runs `pass` again and again: at once when the last pass was full (more work is waiting), after `intervalMs`
@@ -8,15 +9,13 @@ export function startPoller(name: string, intervalMs: number, logger: Logger, pa
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
-  let lastErrorLog = 0;
+  const errors = new LogThrottle();
 
   const tick = () => {
     timer = null;
     running = pass()
       .catch((err: unknown) => {
-        if (Date.now() - lastErrorLog > 60_000)
-          logger.warn({ err: (err as Error).message, poller: name }, 'poller pass failed');
-        lastErrorLog = Date.now();
+        if (errors.allow()) logger.warn({ err: (err as Error).message, poller: name }, 'poller pass failed');
         return 'idle' as const;
       })
       .then((state) => {

@@ -2,6 +2,7 @@ import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config';
 import type { Logger } from '../src/common/logger';
+import { LogThrottle } from '../src/common/log-throttle';
 import { QUEUES, type QueueName } from '../src/outbox/outbox';
 
 export interface Queues {
@@ -56,11 +57,8 @@ export function createQueues(connection: Redis, config: Config, logger: Logger):
 
 /** An error listener that logs once a minute at most: a Redis outage would otherwise fill the log. */
 export function throttled(logger: Logger, what: string, everyMs = 60_000): (err: Error) => void {
-  let last = 0;
+  const throttle = new LogThrottle(everyMs);
   return (err) => {
-    const now = Date.now();
-    if (now - last < everyMs) return;
-    last = now;
-    logger.warn({ err: err.message, what }, 'job system error');
+    if (throttle.allow()) logger.warn({ err: err.message, what }, 'job system error');
   };
 }

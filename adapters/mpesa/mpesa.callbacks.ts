@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from '../../src/common/money';
+import { normalizePhone } from '../../src/common/phone';
 import type { ProviderEvent, ProviderOutcome } from '../../src/payment/payment.provider';
 import type { MpesaCallbackKind } from './mpesa.client';
 
@@ -78,10 +79,12 @@ export function parseStkCallback(body: unknown): ProviderEvent {
   if (typeof receipt !== 'string' || receipt === '')
     throw new MpesaCallbackParseError('stk', 'success without MpesaReceiptNumber');
   const amount = decimalOrUndefined(items.get('Amount'));
+  const payer = phoneOrUndefined(items.get('PhoneNumber'));
   return {
     type: 'DEPOSIT_RESULT',
     providerRef: cb.CheckoutRequestID,
     outcome: { state: 'SUCCEEDED', receipt, ...(amount ? { amount } : {}) },
+    ...(payer ? { payer } : {}),
   };
 }
 
@@ -169,6 +172,16 @@ const isZero = (code: number | string) => String(code).trim() === '0';
 const toMap = (kv: { Key: string; Value?: unknown }[] | undefined) => new Map((kv ?? []).map((p) => [p.Key, p.Value]));
 const stringOr = (v: unknown) =>
   typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined;
+
+/** Daraja's PhoneNumber (254712345678, a JSON number) in E.164; anything else is left out, not guessed. */
+function phoneOrUndefined(v: unknown): string | undefined {
+  if ((typeof v !== 'number' && typeof v !== 'string') || !/^\+?\d{9,15}$/.test(String(v).trim())) return undefined;
+  try {
+    return normalizePhone(`+${String(v).trim().replace(/^\+/, '')}`);
+  } catch {
+    return undefined;
+  }
+}
 
 /** JSON numbers from Daraja (1.00 arrives as 1) become "1.00"; anything unparseable is left out, not guessed. */
 function decimalOrUndefined(v: unknown): string | undefined {

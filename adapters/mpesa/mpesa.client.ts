@@ -3,7 +3,12 @@ import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
 import { Decimal } from '../../src/common/money';
 import { maskPhone } from '../../src/common/phone';
-import { ProviderRejectedError, ProviderUnavailableError } from '../../src/payment/payment.provider';
+import {
+  ProviderInDoubtError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+} from '../../src/payment/payment.provider';
+import { fetchFailureReason } from '../http/fetch-failure';
 
 /** The last path segments of our callback URLs; the routes and mpesa.callbacks.ts use the same names. */
 export type MpesaCallbackKind = 'stk' | 'b2c/result' | 'b2c/timeout' | 'status/result' | 'status/timeout';
@@ -209,14 +214,22 @@ export class MpesaClient {
 
   private async fetchToken(): Promise<string> {
     const basic = Buffer.from(`${this.opts.consumerKey}:${this.opts.consumerSecret}`).toString('base64');
+    // A token request moves no money: failing to get one leaves the business request unsent, never in doubt.
     const { status, json } = await this.send(
       'GET',
       '/oauth/v1/generate?grant_type=client_credentials',
       `Basic ${basic}`,
       undefined,
       'OAuth token',
-    );
-    const answer = this.check(status, json, 'OAuth token', tokenAnswer);
+    ).catch((err: Error) => {
+      throw new ProviderUnavailableError(err.message);
+    });
+    let answer: z.infer<typeof tokenAnswer>;
+    try {
+      answer = this.check(status, json, 'OAuth token', tokenAnswer);
+    } catch (err) {
+      throw err instanceof ProviderInDoubtError ? new ProviderUnavailableError(err.message) : err;
+    }
     const ttlMs = answer.expires_in * 1000;
     const margin = Math.min(60_000, ttlMs / 2);
     this.token = { value: answer.access_token, renewAt: this.now().getTime() + ttlMs - margin };
@@ -260,9 +273,11 @@ export class MpesaClient {
       }
       return { status: res.status, json };
     } catch (err) {
-      const reason = isTimeout(err) ? `no answer within ${this.timeoutMs} ms` : networkReason(err);
+      const reason = fetchFailureReason(err, this.timeoutMs);
       this.opts.logger.warn({ path, reason }, 'M-Pesa unreachable');
-      throw new ProviderUnavailableError(`${what}: M-Pesa unreachable (${reason})`);
+      // Refused or unresolved connections never carried the request; a timeout or a dropped connection may have.
+      if (NOT_SENT.has(reason)) throw new ProviderUnavailableError(`${what}: M-Pesa unreachable (${reason})`);
+      throw new ProviderInDoubtError(`${what}: no answer from M-Pesa (${reason}); it may have been carried out`);
     }
   }
 
@@ -277,18 +292,11 @@ export class MpesaClient {
     if (ack?.ResponseCode !== undefined && ack.ResponseCode !== '0')
       throw new ProviderRejectedError(`${what} refused by M-Pesa: ${message}`);
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new ProviderUnavailableError(`${what}: unexpected answer from M-Pesa (HTTP ${status})`);
+    // A 2xx we cannot read may well have been carried out.
+    if (!parsed.success) throw new ProviderInDoubtError(`${what}: unexpected answer from M-Pesa (HTTP ${status})`);
     return parsed.data;
   }
 }
 
-/** Undici hides the useful part (ECONNREFUSED, ENOTFOUND...) in the cause. Duck-typed for the same realm reason. */
-function networkReason(err: unknown): string {
-  const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
-  return String(e?.cause?.code ?? e?.cause?.message ?? e?.message ?? err);
-}
-
-/** By name, not instanceof: the DOMException from AbortSignal.timeout may come from another realm (jest's vm). */
-function isTimeout(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'TimeoutError';
-}
+/** Failures of the connection itself (fetchFailureReason's codes): the request never left, so a retry may send it. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);

@@ -1,7 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
-import { BlockList, isIP } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../../src/common/constant-time';
+import { allowList, callerAddress, isAllowed } from '../http/allow-list';
 import { MpesaCallbackParseError, parseMpesaCallback } from '../mpesa/mpesa.callbacks';
 import type { MpesaCallbackKind } from '../mpesa/mpesa.client';
 import type { Config } from '../../src/config';
@@ -24,7 +24,11 @@ const ACCEPTED = { ResultCode: 0, ResultDesc: 'Accepted' };
  * one changes nothing and is logged.
  */
 export function mpesaCallbackRoutes(router: Router, config: Config, logger: Logger, sink: ProviderEventSink): void {
-  const allowed = allowList(config.MPESA_CALLBACK_ALLOWED_IPS);
+  // An empty list lets anyone knock; the token still decides.
+  const allowed =
+    config.MPESA_CALLBACK_ALLOWED_IPS.length > 0
+      ? allowList('MPESA_CALLBACK_ALLOWED_IPS', config.MPESA_CALLBACK_ALLOWED_IPS)
+      : null;
   const token = config.MPESA_CALLBACK_TOKEN ?? '';
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '32kb' });
 
@@ -33,13 +37,14 @@ export function mpesaCallbackRoutes(router: Router, config: Config, logger: Logg
       `/api/v1/payments/mpesa/${kind}/:token`,
       async (ctx, next) => {
         // Refuse strangers before reading their body.
-        if (allowed && !allowed(ctx.ip)) {
-          logger.warn({ kind, ip: ctx.ip }, 'M-Pesa callback from an address not allowed');
+        const ip = callerAddress(ctx, config);
+        if (allowed && !isAllowed(allowed, ip)) {
+          logger.warn({ kind, ip }, 'M-Pesa callback from an address not allowed');
           ctx.status = 403;
           return;
         }
-        if (!token || !same(ctx.params.token ?? '', token)) {
-          logger.warn({ kind, ip: ctx.ip }, 'M-Pesa callback with a wrong token');
+        if (!token || !safeEqual(ctx.params.token ?? '', token)) {
+          logger.warn({ kind, ip }, 'M-Pesa callback with a wrong token');
           ctx.status = 404;
           return;
         }
@@ -84,26 +89,4 @@ export function saysNotFound(body: unknown): boolean {
     String(result?.ResultCode ?? '').trim() === '2032' ||
     /transaction.*(could not be|was not|not) found/i.test(String(result?.ResultDesc ?? ''))
   );
-}
-
-function allowList(cidrs: string[]): ((ip: string) => boolean) | null {
-  if (cidrs.length === 0) return null;
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [address, prefix] = cidr.split('/');
-    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (!isIP(address)) throw new Error(`MPESA_CALLBACK_ALLOWED_IPS: "${cidr}" is not an address or CIDR`);
-    list.addSubnet(address, prefix === undefined ? (type === 'ipv6' ? 128 : 32) : Number(prefix), type);
-  }
-  return (ip) => {
-    const plain = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-    const type = isIP(plain) === 6 ? 'ipv6' : 'ipv4';
-    return isIP(plain) !== 0 && list.check(plain, type);
-  };
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

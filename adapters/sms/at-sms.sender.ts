@@ -3,6 +3,7 @@ import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
 import { maskPhone } from '../../src/common/phone';
 import type { SmsMessage, SmsResult, SmsSender } from '../../src/notification/sms.port';
+import { fetchFailureReason } from '../http/fetch-failure';
 
 export interface AfricasTalkingSmsOptions {
   username: string;
@@ -79,7 +80,7 @@ export class AfricasTalkingSmsSender implements SmsSender {
       status = res.status;
       text = await res.text();
     } catch (err) {
-      const reason = isTimeout(err) ? `no answer within ${this.timeoutMs} ms` : networkReason(err);
+      const reason = fetchFailureReason(err, this.timeoutMs);
       throw new Error(`Africa's Talking unreachable: ${reason}`);
     }
     if (status >= 500 || status === 429) throw new Error(`Africa's Talking answered ${status}: ${text.slice(0, 200)}`);
@@ -118,15 +119,4 @@ export class AfricasTalkingSmsSender implements SmsSender {
     );
     return { status: 'REJECTED', messageId, detail: `${recipient.status} (${recipient.statusCode})` };
   }
-}
-
-/** By name, not instanceof: the DOMException from AbortSignal.timeout may come from another realm (jest's vm). */
-function isTimeout(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'TimeoutError';
-}
-
-/** Undici puts the useful part (ECONNREFUSED, ENOTFOUND...) in the cause. */
-function networkReason(err: unknown): string {
-  const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
-  return String(e?.cause?.code ?? e?.cause?.message ?? e?.message ?? err);
 }

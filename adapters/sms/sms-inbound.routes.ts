@@ -5,7 +5,7 @@ import type { Config } from '../../src/config';
 import type { Orm } from '../../src/common/orm';
 import { maskPhone } from '../../src/common/phone';
 import { createDomain, type DomainDeps } from '../../src/domain';
-import { allowList, clientAddress, isAllowed } from '../ussd/ussd.request';
+import { allowList, callerAddress, isAllowed } from '../http/allow-list';
 
 /**
  * Africa's Talking's incoming-message callback (two-way SMS): form fields from, to, text, date, id, linkId.
@@ -13,7 +13,7 @@ import { allowList, clientAddress, isAllowed } from '../ussd/ussd.request';
  * queued (src/notification/inbound-sms.service.ts); AT is answered 200 at once, also for a retry.
  */
 export function smsInboundRoutes(router: Router, config: Config, orm: Orm, domainDeps: DomainDeps): void {
-  const allowed = allowList(config.USSD_ALLOWED_IPS);
+  const allowed = allowList('USSD_ALLOWED_IPS', config.USSD_ALLOWED_IPS);
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const field = (body: unknown, name: string) => {
     const v = (body as Record<string, unknown> | undefined)?.[name];
@@ -22,7 +22,7 @@ export function smsInboundRoutes(router: Router, config: Config, orm: Orm, domai
 
   const inbound: Middleware = async (ctx) => {
     ctx.type = 'text/plain';
-    if (!isAllowed(allowed, clientAddress(ctx, config.TRUST_PROXY))) {
+    if (!isAllowed(allowed, callerAddress(ctx, config))) {
       ctx.status = 403;
       ctx.body = 'Forbidden';
       return;

@@ -1,13 +1,10 @@
-import { Entity, Index, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Index, Property, OptionalProps } from '@mikro-orm/core';
+import { BaseEntity } from '../../src/common/base.entity';
 
 @Entity({ tableName: 'ussd_sessions' })
 @Index({ properties: ['phoneNumber', 'createdAt'] })
-export class UssdSession {
+export class UssdSession extends BaseEntity {
   [OptionalProps]?: 'currentMenu' | 'context' | 'active' | 'hops' | 'createdAt' | 'updatedAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @Property({ type: 'string', length: 100, unique: true })
   sessionId!: string;
@@ -57,9 +54,6 @@ export class UssdSession {
 
   @Property({ type: 'datetime', nullable: true })
   endedAt?: Date | null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

@@ -27,21 +27,6 @@ export function errorLine(code: string, t: Texts, contractCode = ''): string {
   }
 }
 
-/** Codes that are an answer for the caller, not a fault of ours: not counted as errors in the metrics. */
-export const EXPECTED_CODES = new Set([
-  'INVALID_TRANSITION',
-  'NOT_FOUND',
-  'FORBIDDEN',
-  'BAD_USER_INPUT',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'PIN_REQUIRED',
-  'PIN_INVALID',
-  'PIN_LOCKED',
-  'PIN_NOT_SET',
-  'PIN_WEAK',
-]);
-
 /** An idempotent command that found its work already done (extensions.notices): says so in one END line. */
 export function alreadyDoneLine(what: 'accept' | 'deliver' | 'report', t: Texts, contractCode: string): string {
   if (what === 'accept') return t.alreadyAccepted(contractCode);

@@ -4,6 +4,7 @@ import type { GraphQLContext } from '../../schema/context';
 import { phoneActor } from '../../src/auth/actor';
 import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
+import { withTimeout } from '../../src/common/timeout';
 import type { Orm } from '../../src/common/orm';
 import type { DomainDeps } from '../../src/domain';
 import { MAIN, NeedsLock, type Engine } from './ussd.engine';
@@ -72,16 +73,12 @@ export class HopRunner {
   /** Never throws (but SessionOwnerError): a fault or the deadline is an END screen, never a 5xx. */
   async answer(req: HopRequest, log: Logger): Promise<HopAnswer> {
     const ctl: Control = { timedOut: false };
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        ctl.timedOut = true;
-        resolve('timeout');
-      }, this.d.config.USSD_DEADLINE_MS);
-    });
     const work = this.run(req, ctl);
     try {
-      const result = await Promise.race([work, deadline]);
+      const result = await withTimeout(work, this.d.config.USSD_DEADLINE_MS, () => {
+        ctl.timedOut = true; // the hop sees it at its next step and rolls back
+        return 'timeout' as const;
+      });
       if (result !== 'timeout') return result;
       work.catch((err) => err instanceof DeadlinePassed || log.warn({ err }, 'USSD hop failed after its deadline'));
       log.warn({ deadlineMs: this.d.config.USSD_DEADLINE_MS }, 'USSD hop passed its deadline');
@@ -90,8 +87,6 @@ export class HopRunner {
       if (err instanceof SessionOwnerError) throw err;
       log.error({ err }, 'USSD hop failed');
       return this.unavailable(ctl, 'error');
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../../src/config';
 import type { Logger } from '../../src/common/logger';
+import { LogThrottle } from '../../src/common/log-throttle';
+import { withTimeout } from '../../src/common/timeout';
 import type { UssdMetrics } from './ussd.metrics';
 
 /** Redis must answer within this, or the request goes on unlimited (see below). */
@@ -19,7 +21,7 @@ const STORE_TIMEOUT_MS = 200;
  */
 export class PhoneRateLimiter {
   private readonly limiter: RateLimiterRedis | null;
-  private lastWarned = 0;
+  private readonly warnings = new LogThrottle();
 
   constructor(
     redis: Redis,
@@ -42,26 +44,19 @@ export class PhoneRateLimiter {
   /** True when this phone may be answered now. */
   async allow(phone: string): Promise<boolean> {
     if (!this.limiter) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`rate-limit store gave no answer in ${STORE_TIMEOUT_MS} ms`)),
-        STORE_TIMEOUT_MS,
-      );
-    });
     try {
-      await Promise.race([this.limiter.consume(phone), timeout]);
+      await withTimeout(
+        this.limiter.consume(phone),
+        STORE_TIMEOUT_MS,
+        `rate-limit store gave no answer in ${STORE_TIMEOUT_MS} ms`,
+      );
       return true;
     } catch (err) {
       if (err instanceof RateLimiterRes) return false;
       this.metrics.errors.inc({ kind: 'rate_limit_store' });
-      if (Date.now() - this.lastWarned > 60_000) {
-        this.lastWarned = Date.now();
+      if (this.warnings.allow())
         this.logger.warn({ err: (err as Error).message }, 'USSD rate limit unavailable: answering without it');
-      }
       return true;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

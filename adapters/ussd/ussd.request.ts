@@ -1,47 +1,7 @@
-import type { Context } from 'koa';
-import { BlockList, isIP } from 'node:net';
 import { tryNormalizePhone } from '../../src/common/phone';
 import type { SessionEnd } from './session.store';
 
-/** Who may call the webhook, and what a request must carry. Failing either is a 403 or a 400, never a hop. */
-
-/** USSD_ALLOWED_IPS as a BlockList (node's own CIDR matching). A bad entry stops start-up with its name. */
-export function allowList(cidrs: string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of cidrs) {
-    const [address, bits] = entry.split('/');
-    const family = isIP(address);
-    if (!family || (bits !== undefined && !/^\d{1,3}$/.test(bits)))
-      throw new Error(`USSD_ALLOWED_IPS: "${entry}" is not an address or a CIDR such as 196.201.214.0/24`);
-    const type = family === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(bits), type);
-  }
-  return list;
-}
-
-/**
- * The connecting address. Behind a proxy we trust (TRUST_PROXY), the last X-Forwarded-For entry: the one
- * our proxy appended. Entries before it are whatever the client chose to send.
- */
-export function clientAddress(ctx: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const last = ctx
-      .get('x-forwarded-for')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .at(-1);
-    if (last) return last;
-  }
-  return ctx.req.socket.remoteAddress ?? '';
-}
-
-export function isAllowed(list: BlockList, address: string): boolean {
-  const ip = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? address; // IPv4 seen through an IPv6 socket
-  const family = isIP(ip);
-  return family !== 0 && list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
-}
+/** What a webhook request must carry. Failing is a 400, never a hop (who may call: adapters/http/allow-list.ts). */
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 

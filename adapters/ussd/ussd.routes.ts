@@ -16,7 +16,8 @@ import { HopRunner, SessionOwnerError, type HopOutcome } from './ussd.hop';
 import { PhoneRateLimiter } from './ussd.limiter';
 import { createUssdMetrics } from './ussd.metrics';
 import { endScreen, render } from './ussd.renderer';
-import { allowList, clientAddress, isAllowed, parseEventFields, parseHopFields } from './ussd.request';
+import { allowList, callerAddress, isAllowed } from '../http/allow-list';
+import { parseEventFields, parseHopFields } from './ussd.request';
 import { TEXTS } from './ussd.texts';
 
 /** The language is not known before the session is read; this screen must not wait for the database. */
@@ -41,7 +42,7 @@ export interface UssdRouteDeps {
 export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
   const { config, logger, orm, redis, apollo, domainDeps, registry } = deps;
   const metrics = createUssdMetrics(registry);
-  const allowed = allowList(config.USSD_ALLOWED_IPS);
+  const allowed = allowList('USSD_ALLOWED_IPS', config.USSD_ALLOWED_IPS);
   const limiter = new PhoneRateLimiter(redis, config, logger, metrics);
   const store = new SessionStore(config.USSD_SESSION_TTL_SECONDS, config.USSD_RESUME_AFTER_SILENCE_SECONDS);
   const hops = new HopRunner({ config, logger, orm, apollo, domainDeps, store, engine: createEngine() });
@@ -55,7 +56,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
   };
 
   const onlyAfricasTalking: Middleware = async (ctx, next) => {
-    const address = clientAddress(ctx, config.TRUST_PROXY);
+    const address = callerAddress(ctx, config);
     if (isAllowed(allowed, address)) return next();
     ctx.state.logFields.refused = address;
     metrics.requests.inc({ screen: 'none', outcome: 'forbidden' });

@@ -14,7 +14,7 @@ export class ContractResolver {
     return ctx.domain.contracts.get(ctx.actor, id);
   }
 
-  @Query(() => ContractConnection, { description: 'Newest first. first is capped at 100.' })
+  @Query(() => ContractConnection, { description: 'Newest first. first is at most 100 (more is BAD_USER_INPUT).' })
   async contracts(
     @Ctx() ctx: GraphQLContext,
     @Arg('status', () => [ContractStatus], { nullable: true }) status?: ContractStatus[],

@@ -25,6 +25,6 @@ export class ViewerResolver {
 
   @Mutation(() => LoginSessionType)
   verifyLoginCode(@Arg('phoneNumber') phoneNumber: string, @Arg('code') code: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.domain.auth.verifyLoginCode(phoneNumber, code);
+    return ctx.domain.auth.verifyLoginCode(phoneNumber, code, ctx.address);
   }
 }

@@ -1,12 +1,10 @@
-import { Entity, Index, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
+import { Entity, Index, Property, OptionalProps } from '@mikro-orm/core';
+import { LogEntity } from '../common/base.entity';
 
 /** Append-only: written in the same transaction as the change it records, never updated. */
 @Entity({ tableName: 'audit_events' })
-export class AuditEvent {
+export class AuditEvent extends LogEntity {
   [OptionalProps]?: 'details' | 'createdAt';
-
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
-  id!: string;
 
   @Property({ type: 'uuid', nullable: true })
   @Index()
@@ -34,7 +32,4 @@ export class AuditEvent {
 
   @Property({ type: 'json', default: '{}' })
   details: Record<string, unknown> = {};
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

@@ -12,8 +12,11 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Persisted in the caller's unit of work, so the record commits (or not) with the change itself. */
-export function audit(em: EntityManager, actor: Actor, entry: AuditEntry): void {
+/**
+ * Persisted in the caller's unit of work, so the record commits (or not) with the change itself. `at` is the
+ * service's clock (ctx.now()), like every other time the domain writes.
+ */
+export function audit(em: EntityManager, at: Date, actor: Actor, entry: AuditEntry): void {
   em.persist(
     em.create(AuditEvent, {
       contractId: entry.contractId,
@@ -24,7 +27,7 @@ export function audit(em: EntityManager, actor: Actor, entry: AuditEntry): void 
       fromState: entry.from ?? null,
       toState: entry.to ?? null,
       details: entry.details ?? {},
-      createdAt: new Date(),
+      createdAt: at,
     }),
   );
 }

@@ -1,13 +1,10 @@
-import { Entity, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Property, OptionalProps } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 
 /** A phone user's session token; only its SHA-256 is stored. */
 @Entity({ tableName: 'auth_sessions' })
-export class AuthSession {
+export class AuthSession extends BaseEntity {
   [OptionalProps]?: 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @Property({ type: 'string', length: 16 })
   phoneNumber!: string;
@@ -17,7 +14,4 @@ export class AuthSession {
 
   @Property({ type: 'datetime' })
   expiresAt!: Date;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

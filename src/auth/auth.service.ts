@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { safeEqual } from '../common/constant-time';
 import { LockMode } from '@mikro-orm/postgresql';
 import { DomainError } from '../common/errors';
 import { maskPhone, normalizePhone } from '../common/phone';
@@ -72,21 +73,37 @@ export class AuthService {
   async verifyLoginCode(
     phoneInput: string,
     code: string,
+    address?: string,
   ): Promise<{ token: string; expiresAt: Date; phoneNumber: string }> {
     const phoneNumber = normalizePhone(phoneInput, this.ctx.config.DEFAULT_COUNTRY);
-    const invalid = new DomainError('UNAUTHENTICATED', 'The code is wrong or has expired');
+    const guesses = this.ctx.loginGuesses;
+    if (guesses && !(await guesses.mayGuess(phoneNumber, address)))
+      throw new DomainError('RATE_LIMITED', 'Too many wrong codes; try again later');
+    const session = await this.consumeLoginCode(phoneNumber, code);
+    if (!session) {
+      await guesses?.failed(phoneNumber, address);
+      throw new DomainError('UNAUTHENTICATED', 'The code is wrong or has expired');
+    }
+    return session;
+  }
+
+  /**
+   * null for a wrong, used, expired or exhausted code. A wrong guess is counted in a transaction that commits
+   * (it returns instead of throwing): a throw would roll the count back, and the code could be guessed forever.
+   */
+  private consumeLoginCode(
+    phoneNumber: string,
+    code: string,
+  ): Promise<{ token: string; expiresAt: Date; phoneNumber: string } | null> {
     return this.ctx.em.transactional(async (em) => {
       const login = await em.findOne(
         LoginCode,
         { phoneNumber, consumedAt: null, expiresAt: { $gt: this.ctx.now() } },
         { orderBy: { createdAt: 'desc' }, lockMode: LockMode.PESSIMISTIC_WRITE },
       );
-      if (!login || login.attempts >= MAX_ATTEMPTS) throw invalid;
+      if (!login || login.attempts >= MAX_ATTEMPTS) return null;
       login.attempts++;
-      if (!/^\d{6}$/.test(code) || !safeEqual(this.codeHash(phoneNumber, code), login.codeHash)) {
-        await em.flush(); // the failed attempt counts even though we throw
-        throw invalid;
-      }
+      if (!/^\d{6}$/.test(code) || !safeEqual(this.codeHash(phoneNumber, code), login.codeHash)) return null;
       login.consumedAt = this.ctx.now();
       const token = SESSION_TOKEN_PREFIX + randomBytes(32).toString('base64url');
       const expiresAt = new Date(this.ctx.now().getTime() + this.ctx.config.SESSION_TOKEN_TTL_HOURS * 3600_000);
@@ -112,10 +129,4 @@ export class AuthService {
   private codeHash(phone: string, code: string): string {
     return sha256(`${phone}:${code}:${this.ctx.config.ADMIN_API_KEY}`);
   }
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

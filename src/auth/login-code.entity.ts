@@ -1,12 +1,9 @@
-import { Entity, Index, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Index, Property, OptionalProps } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 
 @Entity({ tableName: 'login_codes' })
-export class LoginCode {
+export class LoginCode extends BaseEntity {
   [OptionalProps]?: 'attempts' | 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @Property({ type: 'string', length: 16 })
   @Index()
@@ -23,7 +20,4 @@ export class LoginCode {
 
   @Property({ type: 'datetime', nullable: true })
   consumedAt?: Date | null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

@@ -1,13 +1,10 @@
-import { Entity, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Property, OptionalProps } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 
 /** A partner's API key is shown once at creation; only its SHA-256 is stored. */
 @Entity({ tableName: 'partners' })
-export class Partner {
+export class Partner extends BaseEntity {
   [OptionalProps]?: 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @Property({ type: 'string', length: 80 })
   name!: string;
@@ -17,7 +14,4 @@ export class Partner {
 
   @Property({ type: 'datetime', nullable: true })
   revokedAt?: Date | null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

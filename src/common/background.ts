@@ -1,4 +1,5 @@
 import type { Logger } from './logger';
+import { withTimeout } from './timeout';
 
 /**
  * Work started after an HTTP answer (processing a provider callback we have already acknowledged). Shutdown
@@ -18,9 +19,6 @@ export class BackgroundTasks {
   }
 
   async drain(timeoutMs = 10_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs).unref()));
-    await Promise.race([Promise.allSettled([...this.tasks]).then(() => undefined), timeout]);
-    clearTimeout(timer);
+    await withTimeout(Promise.allSettled([...this.tasks]), timeoutMs, () => undefined);
   }
 }

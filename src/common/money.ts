@@ -30,4 +30,9 @@ export function isWholeAmount(amount: string): boolean {
   return new Decimal(amount).isInteger();
 }
 
+/** "KES 12,000" for whole amounts, "KES 12,000.50" otherwise: the one rule for screens and SMS. */
+export function formatMoney(currency: string, amount: string): string {
+  return `${currency} ${formatAmount(amount, isWholeAmount(amount) ? 0 : 2)}`;
+}
+
 export { Decimal };

@@ -25,7 +25,9 @@ export interface Cursor {
 export function pageSize(first?: number | null): number {
   if (first == null) return DEFAULT_PAGE;
   if (!Number.isInteger(first) || first < 0) throw badInput('first must be a whole number of 0 or more');
-  return Math.min(first, MAX_PAGE);
+  // Refused rather than capped (as GitHub's API does): a client asking for 500 must learn it gets at most 100.
+  if (first > MAX_PAGE) throw badInput(`first must be at most ${MAX_PAGE}`, { field: 'first', max: MAX_PAGE });
+  return first;
 }
 
 export function encodeCursor(row: Cursor): string {

@@ -1,5 +1,5 @@
-import { Collection, Entity, Enum, Index, OneToMany, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Collection, Entity, Enum, Index, OneToMany, Property, OptionalProps } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 import { ContractStatus } from './contract.enums';
 import { Party } from './party.entity';
 import { Delivery } from '../delivery/delivery.entity';
@@ -8,11 +8,8 @@ import { Dispute } from '../dispute/dispute.entity';
 
 @Entity({ tableName: 'contracts' })
 @Index({ properties: ['createdAt'] })
-export class Contract {
+export class Contract extends BaseEntity {
   [OptionalProps]?: 'status' | 'currency' | 'terms' | 'createdAt' | 'updatedAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @Property({ type: 'string', length: 12, unique: true })
   code!: string;
@@ -62,9 +59,6 @@ export class Contract {
 
   @OneToMany(() => Dispute, (d) => d.contract)
   disputes = new Collection<Dispute>(this);
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

@@ -7,6 +7,7 @@ import { badInput, DomainError, invalidTransition, notFound } from '../common/er
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import { normalizePhone } from '../common/phone';
+import { hasControlCharacters } from '../common/text';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
 import { Contract } from './contract.entity';
@@ -57,14 +58,14 @@ export class ContractService {
         const acceptedAt = actor.kind === 'phone' && actor.phone === p.phoneNumber ? this.ctx.now() : null;
         contract.parties.add(em.create(Party, { ...p, contract, acceptedAt }));
       }
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'contract',
         subjectId: contract.id,
         action: 'created',
         to: contract.status,
       });
-      notify(em, 'contract.created', contract.id);
+      notify(em, this.ctx.now(), 'contract.created', contract.id);
       return contract;
     });
   }
@@ -137,24 +138,31 @@ export class ContractService {
           `Contract ${contract.code} is ${contract.status} and can no longer be accepted`,
         );
       party.acceptedAt = this.ctx.now();
-      audit(em, actor, { contractId: contract.id, subject: 'party', subjectId: party.id, action: 'accepted' });
-      notify(em, 'contract.accepted', party.id, { contractId: contract.id });
+      audit(em, this.ctx.now(), actor, {
+        contractId: contract.id,
+        subject: 'party',
+        subjectId: party.id,
+        action: 'accepted',
+      });
+      notify(em, this.ctx.now(), 'contract.accepted', party.id, { contractId: contract.id });
       if (contract.parties.getItems().every((p) => p.acceptedAt)) {
         this.transition(em, actor, contract, ContractStatus.CONFIRMED);
-        notify(em, 'contract.confirmed', contract.id);
+        notify(em, this.ctx.now(), 'contract.confirmed', contract.id);
       }
       return changed(contract);
     });
   }
 
   async cancel(actor: Actor, ref: string, reason?: string | null): Promise<Outcome<Contract>> {
+    if (reason && hasControlCharacters(reason))
+      throw badInput('reason must not contain control characters', { field: 'reason' });
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.lock(em, actor, ref);
       assertManages(actor, contract, [PartyRole.BUYER, PartyRole.SELLER]);
       if (contract.status === ContractStatus.CANCELLED)
         return alreadyDone(contract, `Contract ${contract.code} is already cancelled`);
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason: reason?.slice(0, 280) ?? null });
-      notify(em, 'contract.cancelled', contract.id);
+      notify(em, this.ctx.now(), 'contract.cancelled', contract.id);
       return changed(contract);
     });
   }
@@ -181,7 +189,7 @@ export class ContractService {
         );
       const reason = `declined by ${party.role.toLowerCase()}`;
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason });
-      notify(em, 'contract.declined', contract.id, { by: party.id });
+      notify(em, this.ctx.now(), 'contract.declined', contract.id, { by: party.id });
       return changed(contract);
     });
   }
@@ -217,7 +225,7 @@ export class ContractService {
     if (!TRANSITIONS[from].includes(to)) throw invalidTransition(from, to);
     contract.status = to;
     contract.updatedAt = this.ctx.now();
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: contract.id,
       subject: 'contract',
       subjectId: contract.id,

@@ -2,25 +2,28 @@ import { z } from 'zod';
 import { badInput } from '../common/errors';
 import { Decimal, parseAmount } from '../common/money';
 import { normalizePhone, paymentPhoneProblem } from '../common/phone';
+import { hasControlCharacters } from '../common/text';
 import { PartyRole } from './contract.enums';
+
+const plain = (s: z.ZodString) => s.refine((v) => !hasControlCharacters(v), 'must not contain control characters');
 
 /** Everything that creates a contract (GraphQL, partners, demo seed) passes through here. */
 const party = z.object({
   phoneNumber: z.string().min(1, 'is required').max(32),
   role: z.enum(PartyRole),
-  name: z.string().trim().max(80, 'must be at most 80 characters').nullish(),
+  name: plain(z.string().trim().max(80, 'must be at most 80 characters')).nullish(),
 });
 
 const contractInput = z.object({
-  product: z.string().trim().min(1, 'must not be empty').max(60, 'must be at most 60 characters'),
+  product: plain(z.string().trim().min(1, 'must not be empty').max(60, 'must be at most 60 characters')),
   quantity: z.string().regex(/^\d{1,12}(\.\d{1,3})?$/, 'must be a positive number with at most 3 decimals'),
-  unit: z.string().trim().min(1, 'must not be empty').max(20, 'must be at most 20 characters'),
+  unit: plain(z.string().trim().min(1, 'must not be empty').max(20, 'must be at most 20 characters')),
   totalAmount: z.string().max(20),
   currency: z
     .string()
     .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO code such as KES')
     .default('KES'),
-  deliveryLocation: z.string().trim().max(120, 'must be at most 120 characters').nullish(),
+  deliveryLocation: plain(z.string().trim().max(120, 'must be at most 120 characters')).nullish(),
   deliveryDeadline: z.date().nullish(),
   terms: z.record(z.string(), z.unknown()).nullish(),
   parties: z.array(party).min(2, 'needs at least a buyer and a seller').max(10, 'at most 10 parties'),

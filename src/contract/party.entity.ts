@@ -1,14 +1,11 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Index, ManyToOne, Property, Unique } from '@mikro-orm/core';
+import { IdEntity } from '../common/base.entity';
 import { PartyRole } from './contract.enums';
 import type { Contract } from './contract.entity';
 
 @Entity({ tableName: 'parties' })
 @Unique({ properties: ['contract', 'phoneNumber'] })
-export class Party {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class Party extends IdEntity {
   @ManyToOne('Contract', { deleteRule: 'cascade' })
   contract!: Contract;
 

@@ -1,5 +1,5 @@
-import { Entity, Enum, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Enum, ManyToOne, Property, OptionalProps } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 import type { Contract } from '../contract/contract.entity';
 import { PartyRole } from '../contract/contract.enums';
 
@@ -9,11 +9,8 @@ export enum DeliveryKind {
 }
 
 @Entity({ tableName: 'deliveries' })
-export class Delivery {
+export class Delivery extends BaseEntity {
   [OptionalProps]?: 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @ManyToOne('Contract', { deleteRule: 'cascade', index: true })
   contract!: Contract;
@@ -39,7 +36,4 @@ export class Delivery {
 
   @Property({ type: 'string', length: 64, nullable: true })
   acceptedBy?: string | null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { actingParty } from '../auth/policy';
+import { freeText } from '../common/text';
 import { badInput, DomainError } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import type { Contract } from '../contract/contract.entity';
@@ -40,7 +41,7 @@ export class DeliveryService {
   async confirm(actor: Actor, input: ConfirmDeliveryInput): Promise<Outcome<Delivery>> {
     if (input.quantity != null && !/^\d{1,12}(\.\d{1,3})?$/.test(input.quantity))
       throw badInput('quantity must be a positive number with at most 3 decimals', { field: 'quantity' });
-    if (input.note && input.note.length > 280) throw badInput('note must be at most 280 characters', { field: 'note' });
+    freeText(input.note, 'note');
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.contracts.lock(em, actor, input.contractId);
       const party = actingParty(actor, contract, [PartyRole.BUYER, PartyRole.SELLER]);
@@ -55,7 +56,7 @@ export class DeliveryService {
       if (input.kind === DeliveryKind.PARTIAL) {
         await this.assertPartialFits(em, contract, input.quantity);
         const d = this.record(em, actor, contract, party.role, input);
-        notify(em, 'delivery.partial', d.id);
+        notify(em, this.ctx.now(), 'delivery.partial', d.id);
         return changed(d);
       }
       const pending = await em.findOne(
@@ -67,8 +68,8 @@ export class DeliveryService {
         if (pending)
           return alreadyDone(pending, `Delivery for ${contract.code} is already reported; waiting for the buyer`);
         const d = this.record(em, actor, contract, party.role, input);
-        notify(em, 'delivery.reported', d.id);
-        enqueue(em, {
+        notify(em, this.ctx.now(), 'delivery.reported', d.id);
+        enqueue(em, this.ctx.now(), {
           queue: QUEUES.payments,
           name: RELEASE_WINDOW_JOB,
           jobId: `release-window-${d.id}`,
@@ -141,13 +142,13 @@ export class DeliveryService {
       contract,
       kind: input.kind,
       quantity: input.quantity ?? null,
-      note: input.note?.trim() || null,
+      note: freeText(input.note, 'note'),
       reportedBy: actor.kind === 'phone' ? actor.phone : 'unknown',
       reporterRole: role,
       createdAt: this.ctx.now(),
     });
     em.persist(d);
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: contract.id,
       subject: 'delivery',
       subjectId: d.id,
@@ -159,9 +160,14 @@ export class DeliveryService {
   private async accept(em: EntityManager, actor: Actor, contract: Contract, d: Delivery): Promise<void> {
     d.acceptedAt = this.ctx.now();
     d.acceptedBy = actor.kind === 'phone' ? actor.phone : actor.kind === 'system' ? `system:${actor.job}` : actor.kind;
-    audit(em, actor, { contractId: contract.id, subject: 'delivery', subjectId: d.id, action: 'accepted' });
+    audit(em, this.ctx.now(), actor, {
+      contractId: contract.id,
+      subject: 'delivery',
+      subjectId: d.id,
+      action: 'accepted',
+    });
     this.contracts.transition(em, actor, contract, ContractStatus.COMPLETED, { deliveryId: d.id });
-    notify(em, 'delivery.accepted', d.id);
+    notify(em, this.ctx.now(), 'delivery.accepted', d.id);
     await this.payments.requestPayout(em, actor, contract, 'RELEASE');
   }
 }

@@ -1,5 +1,5 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps, Unique } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Index, ManyToOne, Property, OptionalProps, Unique } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 import type { Contract } from '../contract/contract.entity';
 
 export enum DisputeReason {
@@ -25,11 +25,8 @@ export enum DisputeOutcome {
   name: 'disputes_one_open_per_contract',
   expression: `create unique index "disputes_one_open_per_contract" on "disputes" ("contract_id") where "status" = 'OPEN'`,
 })
-export class Dispute {
+export class Dispute extends BaseEntity {
   [OptionalProps]?: 'status' | 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @ManyToOne('Contract', { deleteRule: 'cascade', index: true })
   contract!: Contract;
@@ -58,7 +55,4 @@ export class Dispute {
 
   @Property({ type: 'datetime', nullable: true })
   resolvedAt?: Date | null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

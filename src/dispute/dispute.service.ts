@@ -2,7 +2,8 @@ import type { FilterQuery } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { actingParty, requireAdmin } from '../auth/policy';
-import { badInput, DomainError, notFound } from '../common/errors';
+import { freeText } from '../common/text';
+import { DomainError, notFound } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
@@ -34,7 +35,7 @@ export class DisputeService {
 
   /** Any party may raise one; it stops a pending release, because release checks the contract is ACTIVE. */
   async report(actor: Actor, input: ReportIssueInput): Promise<Outcome<Dispute>> {
-    if (input.note && input.note.length > 280) throw badInput('note must be at most 280 characters', { field: 'note' });
+    const note = freeText(input.note, 'note');
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.contracts.lock(em, actor, input.contractId);
       const party = actingParty(actor, contract);
@@ -48,7 +49,7 @@ export class DisputeService {
       const dispute = em.create(Dispute, {
         contract,
         reason: input.reason,
-        note: input.note?.trim() || null,
+        note,
         raisedBy: party.phoneNumber,
         status: DisputeStatus.OPEN,
         createdAt: this.ctx.now(),
@@ -58,14 +59,14 @@ export class DisputeService {
         disputeId: dispute.id,
         reason: input.reason,
       });
-      notify(em, 'dispute.raised', dispute.id);
+      notify(em, this.ctx.now(), 'dispute.raised', dispute.id);
       return changed(dispute);
     });
   }
 
   async resolve(actor: Actor, input: ResolveDisputeInput): Promise<Outcome<Dispute>> {
     requireAdmin(actor);
-    if (input.note && input.note.length > 280) throw badInput('note must be at most 280 characters', { field: 'note' });
+    const note = freeText(input.note, 'note');
     return this.ctx.em.transactional(async (em) => {
       const found = await em.findOne(Dispute, this.idWhere(input.disputeId), { fields: ['contract'] });
       if (!found) throw notFound('Dispute', input.disputeId);
@@ -77,11 +78,11 @@ export class DisputeService {
       }
       dispute.status = DisputeStatus.RESOLVED;
       dispute.outcome = input.outcome;
-      dispute.resolution = input.note?.trim() || null;
+      dispute.resolution = note;
       dispute.resolvedAt = this.ctx.now();
       dispute.resolvedBy = actor.kind;
       const release = input.outcome === DisputeOutcome.RELEASE_TO_SELLER;
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'dispute',
         subjectId: dispute.id,
@@ -94,7 +95,7 @@ export class DisputeService {
         disputeId: dispute.id,
       });
       await this.payments.requestPayout(em, actor, contract, release ? 'RELEASE' : 'REFUND');
-      notify(em, 'dispute.resolved', dispute.id);
+      notify(em, this.ctx.now(), 'dispute.resolved', dispute.id);
       return changed(dispute);
     });
   }

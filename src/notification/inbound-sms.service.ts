@@ -37,7 +37,7 @@ export class InboundSmsService {
         .execute('all');
       const row = (inserted as Array<{ id: string }>)[0];
       if (!row) return 'duplicate';
-      notify(em, 'sms.reply', row.id);
+      notify(em, this.ctx.now(), 'sms.reply', row.id);
       return 'queued';
     });
   }

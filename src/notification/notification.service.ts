@@ -1,4 +1,5 @@
-import { Decimal, formatAmount } from '../common/money';
+import { formatEatDateTime } from '../common/east-africa-time';
+import { Decimal, formatMoney as money } from '../common/money';
 import { maskLocal } from '../common/phone';
 import { Contract } from '../contract/contract.entity';
 import { PartyRole } from '../contract/contract.enums';
@@ -16,16 +17,12 @@ import { alertText, text, type AlertKey, type TextKey, type TextVars } from './n
 export interface Sms {
   to: string;
   text: string;
+  /** Which message of the event this is (a text key): with `to`, what a retry remembers as sent. */
+  kind?: string;
 }
 
-const nairobi = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Africa/Nairobi',
-  day: 'numeric',
-  month: 'short',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
+/** The identity of one message of one event: a recipient and which message, never a position in a list. */
+export const smsKey = (m: Sms): string => `${m.kind ?? ''}|${m.to}`;
 
 /**
  * Who hears about a domain event, and in which words: decided here from the event and the ids it carries,
@@ -111,7 +108,7 @@ export class NotificationService {
       }
       case 'delivery.reported': {
         const d = await em.findOneOrFail(Delivery, subjectId, { populate: ['contract.parties'] });
-        const releaseAt = nairobi.format(
+        const releaseAt = formatEatDateTime(
           new Date(d.createdAt.getTime() + this.ctx.config.ESCROW_RELEASE_HOURS * 3600_000),
         );
         return this.each(this.role(d.contract, PartyRole.BUYER), 'deliveryReported', () => ({
@@ -217,14 +214,14 @@ export class NotificationService {
     const out: Sms[] = [];
     for (const p of parties) {
       const lang = await this.profiles.language(p.phoneNumber);
-      out.push({ to: p.phoneNumber, text: text(key, lang, vars(p, lang)) });
+      out.push({ to: p.phoneNumber, text: text(key, lang, vars(p, lang)), kind: key });
     }
     return out;
   }
 
   private support(key: AlertKey, vars: TextVars): Sms[] {
     const to = this.ctx.config.SUPPORT_ALERT_PHONE;
-    return to ? [{ to, text: alertText(key, vars) }] : [];
+    return to ? [{ to, text: alertText(key, vars), kind: `alert:${key}` }] : [];
   }
 
   private vars(c: Contract): TextVars {
@@ -249,6 +246,3 @@ export class NotificationService {
 }
 
 const trimQty = (q: string) => (q.includes('.') ? q.replace(/0+$/, '').replace(/\.$/, '') : q);
-
-const money = (currency: string, amount: string) =>
-  `${currency} ${formatAmount(amount, amount.endsWith('.00') ? 0 : 2)}`;

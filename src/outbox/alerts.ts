@@ -9,13 +9,14 @@ import { notify, type NotificationEvent } from './outbox';
  */
 export async function alertOnce(
   em: EntityManager,
+  at: Date,
   event: NotificationEvent,
   subjectId: string,
   data: Record<string, unknown> = {},
 ): Promise<boolean> {
   if (await em.count(OutboxMessage, { jobId: `${event}-${subjectId}` })) return false;
   try {
-    await em.transactional(async (tx) => notify(tx, event, subjectId, data));
+    await em.transactional(async (tx) => notify(tx, at, event, subjectId, data));
     return true;
   } catch (err) {
     if (err instanceof UniqueConstraintViolationException) return false;

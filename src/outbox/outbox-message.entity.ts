@@ -1,4 +1,5 @@
-import { Entity, Index, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
+import { Entity, Index, Property, OptionalProps } from '@mikro-orm/core';
+import { LogEntity } from '../common/base.entity';
 
 /**
  * Transactional outbox: a job decided inside a domain transaction is written here in that
@@ -6,11 +7,8 @@ import { Entity, Index, PrimaryKey, Property, OptionalProps } from '@mikro-orm/c
  */
 @Entity({ tableName: 'outbox_messages' })
 @Index({ properties: ['relayedAt', 'id'] })
-export class OutboxMessage {
+export class OutboxMessage extends LogEntity {
   [OptionalProps]?: 'delayMs' | 'createdAt';
-
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
-  id!: string;
 
   @Property({ type: 'string', length: 40 })
   queue!: string;
@@ -30,7 +28,4 @@ export class OutboxMessage {
 
   @Property({ type: 'datetime', nullable: true })
   relayedAt?: Date | null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

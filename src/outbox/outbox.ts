@@ -43,7 +43,7 @@ export interface OutboxJob {
 }
 
 /** Written in the caller's transaction: the job exists if and only if the decision committed. */
-export function enqueue(em: EntityManager, job: OutboxJob): void {
+export function enqueue(em: EntityManager, at: Date, job: OutboxJob): void {
   em.persist(
     em.create(OutboxMessage, {
       queue: job.queue,
@@ -51,18 +51,19 @@ export function enqueue(em: EntityManager, job: OutboxJob): void {
       jobId: job.jobId,
       data: job.data,
       delayMs: job.delayMs ?? 0,
-      createdAt: new Date(),
+      createdAt: at,
     }),
   );
 }
 
 export function notify(
   em: EntityManager,
+  at: Date,
   event: NotificationEvent,
   subjectId: string,
   data: Record<string, unknown> = {},
 ): void {
-  enqueue(em, {
+  enqueue(em, at, {
     queue: QUEUES.notifications,
     name: event,
     jobId: `${event}-${subjectId}`,

@@ -1,5 +1,5 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps, Unique } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Index, ManyToOne, Property, OptionalProps, Unique } from '@mikro-orm/core';
+import { BaseEntity } from '../common/base.entity';
 import type { Contract } from '../contract/contract.entity';
 
 export enum PaymentStatus {
@@ -19,11 +19,8 @@ export enum PaymentStatus {
   name: 'payments_one_open_per_contract',
   expression: `create unique index "payments_one_open_per_contract" on "payments" ("contract_id") where "status" in ('PENDING', 'LOCKED')`,
 })
-export class Payment {
+export class Payment extends BaseEntity {
   [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
 
   @ManyToOne('Contract', { deleteRule: 'cascade', index: true })
   contract!: Contract;
@@ -46,6 +43,21 @@ export class Payment {
 
   @Property({ type: 'string', length: 16 })
   provider!: string;
+
+  /**
+   * When the deposit request (STK push) was sent, committed before the call. Set with no depositRef, the request is
+   * in flight or in doubt (its answer never came): it is never sent again, and its callback is matched by the
+   * payer's phone and the amount.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  depositRequestedAt?: Date | null;
+
+  /**
+   * When the deposit request ended without an answer (timed out): only such a deposit takes a result that names a
+   * CheckoutRequestID we never stored. A request merely in flight waits for its own reference instead.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  depositInDoubtAt?: Date | null;
 
   /** Provider reference of the deposit request (M-Pesa CheckoutRequestID). */
   @Property({ type: 'string', length: 100, nullable: true, unique: true })
@@ -80,9 +92,6 @@ export class Payment {
 
   @Property({ type: 'datetime', nullable: true })
   settledAt?: Date | null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

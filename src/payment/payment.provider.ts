@@ -55,13 +55,25 @@ export class ProviderRejectedError extends Error {
 export class ProviderUnavailableError extends Error {
   readonly retryable = true;
 }
+/**
+ * The request may have reached the provider and been carried out (it timed out after being sent, or the answer
+ * could not be read). A deposit in doubt is never pushed again (the buyer was perhaps prompted); a payout in doubt is
+ * asked about before anything is sent again.
+ */
+export class ProviderInDoubtError extends ProviderUnavailableError {}
 
 /**
  * What a provider tells us asynchronously (an M-Pesa callback, or the sandbox settling by itself).
  * Both go through PaymentService.applyProviderEvent: one code path, processed at most once.
  */
 export type ProviderEvent =
-  | { type: 'DEPOSIT_RESULT'; providerRef: string; outcome: ProviderOutcome }
+  | {
+      type: 'DEPOSIT_RESULT';
+      providerRef: string;
+      outcome: ProviderOutcome;
+      /** The payer's phone (E.164) as the provider reports it: matches a deposit whose request is in doubt. */
+      payer?: string;
+    }
   | { type: 'PAYOUT_RESULT'; reference: string | null; providerRef: string | null; outcome: ProviderOutcome };
 
 export type ProviderEventHandler = (event: ProviderEvent) => Promise<void>;

@@ -61,7 +61,7 @@ export class PaymentService {
         updatedAt: this.ctx.now(),
       });
       em.persist(payment);
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'payment',
         subjectId: payment.id,
@@ -69,8 +69,13 @@ export class PaymentService {
         to: PaymentStatus.PENDING,
       });
       const data = { paymentId: payment.id };
-      enqueue(em, { queue: QUEUES.payments, name: PAYMENT_JOBS.deposit, jobId: `deposit-${payment.id}`, data });
-      enqueue(em, {
+      enqueue(em, this.ctx.now(), {
+        queue: QUEUES.payments,
+        name: PAYMENT_JOBS.deposit,
+        jobId: `deposit-${payment.id}`,
+        data,
+      });
+      enqueue(em, this.ctx.now(), {
         queue: QUEUES.payments,
         name: PAYMENT_JOBS.depositTimeout,
         jobId: `deposit-timeout-${payment.id}`,
@@ -91,13 +96,13 @@ export class PaymentService {
     if (payment.payoutKind) return payment; // already decided; the job is on its way
     payment.payoutKind = kind;
     payment.payoutRef = `VP${payment.id.replace(/-/g, '').slice(0, 18).toUpperCase()}`;
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: contract.id,
       subject: 'payment',
       subjectId: payment.id,
       action: `${kind.toLowerCase()}-requested`,
     });
-    enqueue(em, {
+    enqueue(em, this.ctx.now(), {
       queue: QUEUES.payments,
       name: PAYMENT_JOBS.payout,
       jobId: `payout-${payment.id}`,

@@ -1,10 +1,10 @@
-import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import { systemActor } from '../auth/actor';
-import { Contract } from '../contract/contract.entity';
 import type { ServiceContext } from '../domain';
 import { alertOnce } from '../outbox/alerts';
 import { Payment, PaymentStatus } from './payment.entity';
+import { lockContractThenPayment } from './payment.lock';
 import { ProviderRejectedError, requireProvider, type PaymentProvider } from './payment.provider';
 import type { SettlementService } from './settlement.service';
 
@@ -62,13 +62,13 @@ export class PayoutService {
    * the next attempt sends; ignored when the provider accepted one (providerRef) or an attempt may be in flight.
    */
   async providerHasNoRecord(reference: string): Promise<boolean> {
-    const found = await this.ctx.em.fork().findOne(Payment, { payoutRef: reference }, { fields: ['id'] });
+    const found = await this.ctx.em.findOne(Payment, { payoutRef: reference }, { fields: ['id'] });
     if (!found) return false;
     return this.withPaymentLock(found.id, (em, p) => {
       if (!p || p.status !== PaymentStatus.LOCKED || p.payoutProviderRef || !p.payoutRequestedAt) return false;
       if (this.ageOf(p.payoutRequestedAt) < this.inDoubtMs) return false;
       p.payoutRequestedAt = null;
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: p.contract.id,
         subject: 'payment',
         subjectId: p.id,
@@ -82,11 +82,11 @@ export class PayoutService {
   /** Support hears (once per payment) of a payout that is still unresolved; the payment stays LOCKED. */
   async alertStuck(paymentId: string, why: string): Promise<void> {
     this.ctx.logger.error({ paymentId, why }, 'payout unresolved: support alerted');
-    await alertOnce(this.ctx.em.fork(), 'payment.stuck', paymentId, { why: why.slice(0, 120) });
+    await alertOnce(this.ctx.em, this.ctx.now(), 'payment.stuck', paymentId, { why: why.slice(0, 120) });
   }
 
   private async askProvider(paymentId: string): Promise<PayoutStep> {
-    const p = await this.ctx.em.fork().findOneOrFail(Payment, paymentId);
+    const p = await this.ctx.em.findOneOrFail(Payment, paymentId, { refresh: true });
     const outcome = await this.provider.queryPayout(p.payoutRef!, p.payoutProviderRef ?? null);
     if (outcome.state === 'SUCCEEDED' || outcome.state === 'FAILED') {
       await this.settlement.settlePayout(paymentId, outcome);
@@ -99,7 +99,7 @@ export class PayoutService {
   }
 
   private async send(paymentId: string): Promise<PayoutStep> {
-    const p = await this.ctx.em.fork().findOneOrFail(Payment, paymentId, { populate: ['contract'] });
+    const p = await this.ctx.em.findOneOrFail(Payment, paymentId, { populate: ['contract'], refresh: true });
     const kind = p.payoutKind!;
     try {
       const started = await this.provider.startPayout({
@@ -126,7 +126,7 @@ export class PayoutService {
 
   private markSending(em: EntityManager, p: Payment): void {
     p.payoutRequestedAt = this.ctx.now();
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: p.contract.id,
       subject: 'payment',
       subjectId: p.id,
@@ -139,17 +139,14 @@ export class PayoutService {
     return this.ctx.now().getTime() - at.getTime();
   }
 
-  /** Same lock order as SettlementService (contract, then payment), so the two never deadlock. */
+  /** A transaction of the unit of work's EntityManager (transactional forks it for the transaction, merges back). */
   private async withPaymentLock<T>(
     paymentId: string,
     fn: (em: EntityManager, p: Payment | null) => T | Promise<T>,
   ): Promise<T> {
-    return this.ctx.em.fork().transactional(async (em) => {
-      const ref = await em.findOne(Payment, paymentId, { fields: ['contract'] });
-      if (!ref) return fn(em, null);
-      await em.findOneOrFail(Contract, ref.contract.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const p = await em.findOneOrFail(Payment, paymentId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-      return fn(em, p);
+    return this.ctx.em.transactional(async (em) => {
+      const locked = await lockContractThenPayment(em, paymentId);
+      return fn(em, locked?.payment ?? null);
     });
   }
 }

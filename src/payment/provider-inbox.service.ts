@@ -28,21 +28,18 @@ export class ProviderInbox {
     const key = createHash('sha256')
       .update(`${source}\n${JSON.stringify(body)}`)
       .digest('hex');
-    const rows: Array<{ id: string }> = await this.ctx.em
-      .fork()
-      .getConnection()
-      .execute(
-        `insert into provider_callbacks (source, dedupe_key, event, not_found, attempts, received_at)
+    const rows: Array<{ id: string }> = await this.ctx.em.getConnection().execute(
+      `insert into provider_callbacks (source, dedupe_key, event, not_found, attempts, received_at)
        values (?, ?, ?::jsonb, ?, 0, ?) on conflict (dedupe_key) do nothing returning id`,
-        [source, key, JSON.stringify(event), notFound, this.ctx.now()],
-      );
+      [source, key, JSON.stringify(event), notFound, this.ctx.now()],
+    );
     if (!rows[0]) this.ctx.logger.info({ source }, 'provider callback received again: ignored');
     return rows[0] ? String(rows[0].id) : null;
   }
 
   /** Applies one received callback. null when it was already processed (by another process, or earlier). */
   async process(id: string): Promise<InboxResult | null> {
-    const conn = this.ctx.em.fork().getConnection();
+    const conn = this.ctx.em.getConnection();
     const [row]: Array<{ event: ProviderEvent; not_found: boolean; received_at: Date }> = await conn.execute(
       'update provider_callbacks set attempts = attempts + 1 where id = ? and processed_at is null returning event, not_found, received_at',
       [id],
@@ -73,7 +70,6 @@ export class ProviderInbox {
   /** Callbacks received but not yet processed (a crash after the answer, or a reference not yet known). */
   async pending(olderThanMs = 1000, limit = 100): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.ctx.em
-      .fork()
       .getConnection()
       .execute('select id from provider_callbacks where processed_at is null and received_at < ? order by id limit ?', [
         new Date(this.ctx.now().getTime() - olderThanMs),
@@ -90,14 +86,14 @@ export class ProviderInbox {
     if (event.type !== 'DEPOSIT_RESULT' || event.outcome.state !== 'SUCCEEDED') return;
     const { receipt, amount } = event.outcome;
     if (result === 'duplicate') {
-      const p = await this.ctx.em.fork().findOne(Payment, { depositRef: event.providerRef });
+      const p = await this.ctx.em.findOne(Payment, { depositRef: event.providerRef }, { refresh: true });
       if (!p || (p.status !== PaymentStatus.FAILED && p.depositReceipt === receipt)) return;
     } else if (result !== 'unknown') return;
     this.ctx.logger.error(
       { providerRef: event.providerRef, receipt },
       'deposit received that no payment holds: support alerted',
     );
-    await alertOnce(this.ctx.em.fork(), 'deposit.unmatched', receipt, {
+    await alertOnce(this.ctx.em, this.ctx.now(), 'deposit.unmatched', receipt, {
       providerRef: event.providerRef,
       amount: amount ?? null,
     });

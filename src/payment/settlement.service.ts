@@ -1,13 +1,12 @@
-import { LockMode } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import { systemActor } from '../auth/actor';
 import { Decimal } from '../common/money';
-import { Contract } from '../contract/contract.entity';
 import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
 import { Payment, PaymentStatus } from './payment.entity';
+import { lockContractThenPaymentOrFail } from './payment.lock';
 import type { PaymentService } from './payment.service';
 import type { ProviderEvent, ProviderOutcome } from './payment.provider';
 
@@ -33,32 +32,67 @@ export class SettlementService {
         : event.reference
           ? { payoutRef: event.reference }
           : { payoutProviderRef: event.providerRef };
-    const found = await this.ctx.em.fork().findOne(Payment, where, { fields: ['id'] });
-    if (!found) return 'unknown';
+    const found = await this.ctx.em.findOne(Payment, where, { fields: ['id'] });
+    const id = found?.id ?? (event.type === 'DEPOSIT_RESULT' ? await this.claimDepositInDoubt(event) : null);
+    if (!id) return 'unknown';
     return event.type === 'DEPOSIT_RESULT'
-      ? this.settleDeposit(found.id, event.outcome)
-      : this.settlePayout(found.id, event.outcome);
+      ? this.settleDeposit(id, event.outcome)
+      : this.settlePayout(id, event.outcome);
+  }
+
+  /**
+   * A deposit result naming a CheckoutRequestID we never stored: the answer to an STK push that timed out on our
+   * side. It belongs to the one deposit in doubt (its request timed out) still open within the deposit window, from
+   * the same phone for the same amount; that deposit takes the reference. A deposit whose request is merely in flight
+   * is not a candidate: its own reference is about to be stored. None, or two alike: unknown (support hears of money
+   * that came and no payment holds).
+   */
+  private async claimDepositInDoubt(event: Extract<ProviderEvent, { type: 'DEPOSIT_RESULT' }>): Promise<string | null> {
+    if (event.outcome.state !== 'SUCCEEDED' || !event.payer || !event.outcome.amount) return null;
+    const since = new Date(this.ctx.now().getTime() - this.ctx.config.DEPOSIT_TIMEOUT_SECONDS * 1000);
+    const open = { status: PaymentStatus.PENDING, depositRef: null };
+    const candidates = await this.ctx.em.find(
+      Payment,
+      {
+        ...open,
+        depositRequestedAt: { $gte: since },
+        depositInDoubtAt: { $ne: null },
+        payer: event.payer,
+        amount: event.outcome.amount,
+      },
+      { fields: ['id'], limit: 2 },
+    );
+    if (candidates.length !== 1) return null;
+    const [{ id }] = candidates;
+    const claimed = await this.ctx.em.nativeUpdate(
+      Payment,
+      { id, ...open },
+      { depositRef: event.providerRef, updatedAt: this.ctx.now() },
+    );
+    if (!claimed) return null;
+    this.ctx.logger.info({ paymentId: id }, 'deposit result matched to a request in doubt by phone and amount');
+    return id;
   }
 
   async settleDeposit(paymentId: string, outcome: ProviderOutcome): Promise<EventResult> {
     if (outcome.state === 'PENDING' || outcome.state === 'UNKNOWN') return 'duplicate';
     return this.ctx.em.transactional(async (em) => {
-      const { payment, contract } = await this.lockPayment(em, paymentId);
+      const { payment, contract } = await lockContractThenPaymentOrFail(em, paymentId);
       if (payment.status !== PaymentStatus.PENDING) return 'duplicate';
       if (outcome.state === 'FAILED') {
         this.fail(em, payment, outcome.reason);
-        notify(em, 'deposit.failed', payment.id);
+        notify(em, this.ctx.now(), 'deposit.failed', payment.id);
         return 'applied';
       }
       if (outcome.amount && !new Decimal(outcome.amount).eq(payment.amount)) {
         this.fail(em, payment, `Deposit of ${outcome.amount} does not match ${payment.amount}; support will reconcile`);
-        notify(em, 'payment.failed', payment.id);
+        notify(em, this.ctx.now(), 'payment.failed', payment.id);
         return 'applied';
       }
       payment.status = PaymentStatus.LOCKED;
       payment.depositReceipt = outcome.receipt;
       payment.lockedAt = this.ctx.now();
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'payment',
         subjectId: payment.id,
@@ -69,7 +103,7 @@ export class SettlementService {
       });
       if (contract.status === ContractStatus.CONFIRMED) {
         this.contracts.transition(em, actor, contract, ContractStatus.ACTIVE, { paymentId: payment.id });
-        notify(em, 'contract.active', contract.id);
+        notify(em, this.ctx.now(), 'contract.active', contract.id);
       } else {
         // The deal ended while the buyer was paying: the money goes back.
         await this.payments.requestPayout(em, actor, contract, 'REFUND');
@@ -81,18 +115,18 @@ export class SettlementService {
   async settlePayout(paymentId: string, outcome: ProviderOutcome): Promise<EventResult> {
     if (outcome.state === 'PENDING' || outcome.state === 'UNKNOWN') return 'duplicate';
     return this.ctx.em.transactional(async (em) => {
-      const { payment, contract } = await this.lockPayment(em, paymentId);
+      const { payment, contract } = await lockContractThenPaymentOrFail(em, paymentId);
       if (payment.status !== PaymentStatus.LOCKED || !payment.payoutKind) return 'duplicate';
       if (outcome.state === 'FAILED') {
         this.fail(em, payment, outcome.reason);
-        notify(em, 'payment.failed', payment.id);
+        notify(em, this.ctx.now(), 'payment.failed', payment.id);
         return 'applied';
       }
       const to = payment.payoutKind === 'RELEASE' ? PaymentStatus.RELEASED : PaymentStatus.REFUNDED;
       payment.status = to;
       payment.payoutReceipt = outcome.receipt;
       payment.settledAt = this.ctx.now();
-      audit(em, actor, {
+      audit(em, this.ctx.now(), actor, {
         contractId: contract.id,
         subject: 'payment',
         subjectId: payment.id,
@@ -101,7 +135,7 @@ export class SettlementService {
         to,
         details: { receipt: outcome.receipt },
       });
-      notify(em, to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', payment.id);
+      notify(em, this.ctx.now(), to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', payment.id);
       return 'applied';
     });
   }
@@ -109,10 +143,10 @@ export class SettlementService {
   /** A final failure (retries exhausted, or the provider refused): recorded once, with the reason. */
   async markFailed(paymentId: string, reason: string, expected: PaymentStatus): Promise<EventResult> {
     return this.ctx.em.transactional(async (em) => {
-      const { payment } = await this.lockPayment(em, paymentId);
+      const { payment } = await lockContractThenPaymentOrFail(em, paymentId);
       if (payment.status !== expected) return 'duplicate';
       this.fail(em, payment, reason);
-      notify(em, expected === PaymentStatus.PENDING ? 'deposit.failed' : 'payment.failed', payment.id);
+      notify(em, this.ctx.now(), expected === PaymentStatus.PENDING ? 'deposit.failed' : 'payment.failed', payment.id);
       return 'applied';
     });
   }
@@ -121,7 +155,7 @@ export class SettlementService {
     const from = payment.status;
     payment.status = PaymentStatus.FAILED;
     payment.failureReason = reason.slice(0, 280);
-    audit(em, actor, {
+    audit(em, this.ctx.now(), actor, {
       contractId: payment.contract.id,
       subject: 'payment',
       subjectId: payment.id,
@@ -130,12 +164,5 @@ export class SettlementService {
       to: 'FAILED',
       details: { reason },
     });
-  }
-
-  private async lockPayment(em: ServiceContext['em'], paymentId: string) {
-    const { contract: ref } = await em.findOneOrFail(Payment, paymentId, { fields: ['contract'] });
-    const contract = await em.findOneOrFail(Contract, ref.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    const payment = await em.findOneOrFail(Payment, paymentId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    return { payment, contract };
   }
 }

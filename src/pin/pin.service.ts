@@ -73,7 +73,7 @@ export class PinService {
       if (existing) throw new DomainError('CONFLICT', 'A PIN is already set; change it with changePin');
       const row = em.create(Pin, { phoneNumber: phone, hash, createdAt: this.ctx.now(), updatedAt: this.ctx.now() });
       em.persist(row);
-      audit(em, actor, { contractId: null, subject: 'pin', subjectId: row.id, action: 'pin-set' });
+      audit(em, this.ctx.now(), actor, { contractId: null, subject: 'pin', subjectId: row.id, action: 'pin-set' });
       return 'SET';
     });
   }
@@ -88,7 +88,7 @@ export class PinService {
       row.hash = hash;
       row.failedAttempts = 0;
       row.updatedAt = this.ctx.now();
-      audit(em, actor, { contractId: null, subject: 'pin', subjectId: row.id, action: 'pin-changed' });
+      audit(em, this.ctx.now(), actor, { contractId: null, subject: 'pin', subjectId: row.id, action: 'pin-changed' });
       return 'SET';
     });
   }
@@ -101,8 +101,8 @@ export class PinService {
       const row = await em.findOne(Pin, { phoneNumber: phone }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!row) return false;
       em.remove(row);
-      audit(em, actor, { contractId: null, subject: 'pin', subjectId: row.id, action: 'pin-reset' });
-      notify(em, 'pin.reset', `${row.id}-${this.ctx.now().getTime()}`, { phone });
+      audit(em, this.ctx.now(), actor, { contractId: null, subject: 'pin', subjectId: row.id, action: 'pin-reset' });
+      notify(em, this.ctx.now(), 'pin.reset', `${row.id}-${this.ctx.now().getTime()}`, { phone });
       return true;
     });
   }
@@ -146,7 +146,7 @@ export class PinService {
     if (row.failedAttempts >= max) {
       row.lockedUntil = new Date(now.getTime() + this.ctx.config.PIN_LOCK_MINUTES * 60_000);
       row.failedAttempts = 0;
-      notify(em, 'pin.locked', `${row.id}-${now.getTime()}`, { phone });
+      notify(em, this.ctx.now(), 'pin.locked', `${row.id}-${now.getTime()}`, { phone });
       return new DomainError(
         'PIN_LOCKED',
         `Wrong PIN ${max} times: locked for ${this.ctx.config.PIN_LOCK_MINUTES} minutes`,

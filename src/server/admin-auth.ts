@@ -1,11 +1,5 @@
 import type { Middleware } from 'koa';
-import { timingSafeEqual } from 'node:crypto';
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+import { safeEqual } from '../common/constant-time';
 
 /** Operator pages (job dashboard, metrics, simulator in production): the admin key as Bearer or as the Basic password. */
 export function requireAdminKey(adminKey: string): Middleware {
@@ -14,7 +8,7 @@ export function requireAdminKey(adminKey: string): Middleware {
     const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1];
     const password = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':').slice(1).join(':') : undefined;
-    if ((bearer && same(bearer, adminKey)) || (password && same(password, adminKey))) return next();
+    if ((bearer && safeEqual(bearer, adminKey)) || (password && safeEqual(password, adminKey))) return next();
     ctx.status = 401;
     ctx.set('WWW-Authenticate', 'Basic realm="VoicePact operators"');
     ctx.body = 'Admin key required';

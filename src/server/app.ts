@@ -37,7 +37,8 @@ export interface AppParts {
 /** Every HTTP route, in one place. */
 export async function createApp(parts: AppParts): Promise<Koa> {
   const { config, logger, orm, redis, apollo, domainDeps, queues, providerEvents } = parts;
-  const app = new Koa({ proxy: config.TRUST_PROXY });
+  // maxIpsCount keeps ctx.ip on the same entry as callerAddress (adapters/http/allow-list.ts), which decides.
+  const app = new Koa({ proxy: config.TRUST_PROXY, maxIpsCount: config.TRUSTED_PROXY_HOPS });
   app.silent = true; // errors are logged by the boundary below, once, without leaking to the caller
   app.use(requestLog(logger));
   app.use(async (ctx, next) => {

@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import type { ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { createContext, type GraphQLContext } from '../../schema/context';
+import { callerAddress } from '../../adapters/http/allow-list';
 import { DomainError } from '../common/errors';
 import type { Orm } from './db';
 import { createDomain, type DomainDeps } from '../domain';
@@ -21,7 +22,11 @@ export async function graphqlRoute(
     context: async ({ ctx }) => {
       const domain = createDomain(orm.em.fork(), { ...deps, logger: ctx.state.log ?? deps.logger });
       try {
-        return createContext(await domain.auth.authenticate(ctx.get('authorization') || undefined), domain);
+        return createContext(
+          await domain.auth.authenticate(ctx.get('authorization') || undefined),
+          domain,
+          callerAddress(ctx, deps.config),
+        );
       } catch (err) {
         if (err instanceof DomainError && err.code === 'UNAUTHENTICATED')
           throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });

@@ -1,13 +1,11 @@
 import type Router from '@koa/router';
 import type { Redis } from 'ioredis';
+import { withTimeout } from '../common/timeout';
 import type { Orm } from './db';
-
-const within = <T>(ms: number, p: Promise<T>) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 
 async function probe(check: () => Promise<unknown>): Promise<'up' | 'down'> {
   try {
-    await within(1500, check());
+    await withTimeout(check(), 1500, 'timeout');
     return 'up';
   } catch {
     return 'down';

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../common/logger';
+import { LogThrottle } from '../common/log-throttle';
 
 /**
  * Two kinds of connection. Request-path clients (health, rate limits) fail fast when Redis is away,
@@ -16,14 +17,12 @@ export function createRedis(url: string, name: string, logger: Logger, kind: 're
           connectionName: `voicepact:${name}`,
         };
   const client = new Redis(url, options);
-  let warned = false;
+  const outage = new LogThrottle(Infinity); // once per outage: ioredis reports every reconnect attempt
   client.on('error', (err) => {
-    if (!warned) logger.warn({ err: err.message, connection: name }, 'redis connection error');
-    warned = true;
+    if (outage.allow()) logger.warn({ err: err.message, connection: name }, 'redis connection error');
   });
   client.on('ready', () => {
-    if (warned) logger.info({ connection: name }, 'redis connection back');
-    warned = false;
+    if (outage.reset()) logger.info({ connection: name }, 'redis connection back');
   });
   return client;
 }

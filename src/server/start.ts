@@ -8,6 +8,7 @@ import type { Logger } from '../common/logger';
 import { openDatabase } from './db';
 import type { DomainDeps } from '../domain';
 import { createRedis } from './redis';
+import { LoginGuessLimiter } from '../auth/login-guesses';
 import { BackgroundTasks } from '../common/background';
 import { createPaymentProvider } from '../../adapters/payments/provider.factory';
 import { providerEventSink } from '../../adapters/payments/provider-events';
@@ -28,7 +29,8 @@ export async function start(config: Config, logger: Logger, role: Role = 'all') 
   const provider = createPaymentProvider(config, logger, (event) =>
     providerEvents.receive('sandbox', event, event).then(() => undefined),
   );
-  const domainDeps: DomainDeps = { config, logger, sms, provider };
+  const loginGuesses = new LoginGuessLimiter(redis, config);
+  const domainDeps: DomainDeps = { config, logger, sms, provider, loginGuesses };
   // Producer side of BullMQ (outbox relay, schedulers, dashboard): fails fast while Redis is away.
   const queueConnection = createRedis(config.REDIS_URL, 'queues', logger);
   const queues = createQueues(queueConnection, config, logger);

@@ -28,6 +28,7 @@ type Scope = 'api' | 'oauth';
 type Fault = { scope: Scope } & (
   | { kind: 'fail'; status: number }
   | { kind: 'stall' }
+  | { kind: 'late'; ms: number }
   | { kind: 'reject'; message: string; style: 'errorBody' | 'responseCode' }
 );
 interface B2cRecord {
@@ -52,6 +53,8 @@ export class FakeMpesaServer {
   duplicateCallbacks = false;
   callbackDelayMs = 0;
   tokenTtlSeconds = 3599;
+  /** While set, every Transaction Status query is answered with this ResultCode (e.g. 2001, bad initiator). */
+  statusResultCode: number | null = null;
   private server: Server | null = null;
   private faults: Fault[] = [];
   private resultCodes: number[] = [];
@@ -84,6 +87,13 @@ export class FakeMpesaServer {
   }
   stallNext(n: number, scope: Scope = 'api'): void {
     this.queue(n, { scope, kind: 'stall' });
+  }
+  /**
+   * The next n business requests are carried out at once (the STK prompt shown, the B2C paid, callbacks sent) but
+   * answered only after ms: a client with a shorter timeout gives up on a request that did happen.
+   */
+  lateNext(n: number, ms: number): void {
+    this.queue(n, { scope: 'api', kind: 'late', ms });
   }
   rejectNext(
     n: number,
@@ -148,6 +158,7 @@ export class FakeMpesaServer {
     const i = this.faults.findIndex((f) => f.scope === scope);
     const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
     if (fault?.kind === 'stall') return; // never answered; stop() drops the connection
+    if (fault?.kind === 'late') lateReplies.set(res, fault.ms);
     if (fault?.kind === 'fail')
       return reply(res, fault.status, {
         requestId: id(),
@@ -273,6 +284,14 @@ export class FakeMpesaServer {
       ConversationID: conversationId,
       ReferenceData: { ReferenceItem: { Key: 'Occasion', Value: b.Occasion ?? '' } },
     };
+    if (this.statusResultCode !== null)
+      return this.callback(String(b.ResultURL), {
+        Result: {
+          ...head,
+          ResultCode: this.statusResultCode,
+          ResultDesc: RESULT_DESC[this.statusResultCode] ?? 'Failed',
+        },
+      });
     if (!record)
       return this.callback(String(b.ResultURL), {
         Result: { ...head, ResultCode: 2032, ResultDesc: 'The transaction could not be found.' },
@@ -334,8 +353,14 @@ export class FakeMpesaServer {
   }
 }
 
+const lateReplies = new WeakMap<ServerResponse, number>();
 function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  const send = () => {
+    if (!res.destroyed) res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  };
+  const late = lateReplies.get(res);
+  if (late) setTimeout(send, late).unref();
+  else send();
 }
 const id = () => randomBytes(12).toString('hex');
 const receipt = () => `T${randomBytes(5).toString('hex').toUpperCase().slice(0, 9)}`;

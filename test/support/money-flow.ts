@@ -4,7 +4,7 @@ import { Payment } from '../../src/payment/payment.entity';
 import { AuditEvent } from '../../src/audit/audit-event.entity';
 import type { TestApp } from './app';
 import { domainOf } from './drive';
-import { BUYER, createContract, SELLER } from './fixtures';
+import { BUYER } from './fixtures';
 
 /** Timings that keep the money tests fast; each still goes through the real queues, workers and providers. */
 export const FAST = {
@@ -17,15 +17,7 @@ export const FAST = {
   ESCROW_RELEASE_HOURS: '48',
 };
 
-/** A contract both parties accepted (CONFIRMED), with a whole-shilling amount M-Pesa can move. */
-export async function confirmedContract(
-  app: TestApp,
-  overrides: Record<string, unknown> = {},
-): Promise<{ id: string; code: string }> {
-  const c = await createContract(app, { totalAmount: '2500', ...overrides });
-  for (const phone of [BUYER, SELLER]) await domainOf(app).contracts.accept(phoneActor(phone), c.id);
-  return c;
-}
+export { confirmedContract } from './ussd-fixtures';
 
 export async function paymentOf(app: TestApp, contractId: string): Promise<Payment> {
   const [p] = await app.running.orm.em

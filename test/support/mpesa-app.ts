@@ -53,10 +53,11 @@ export async function postCallback(
   kind: string,
   body: unknown,
   token = CALLBACK_TOKEN,
+  headers: Record<string, string> = {},
 ): Promise<Response> {
   return fetch(`${app.url}/api/v1/payments/mpesa/${kind}/${token}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
 }

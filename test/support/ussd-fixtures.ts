@@ -1,7 +1,7 @@
 import { phoneActor } from '../../src/auth/actor';
 import { ADMIN_KEY, type TestApp } from './app';
 import { domainOf as domain, fundAndLock } from './drive';
-import { createContract } from './fixtures';
+import { BUYER, createContract, SELLER } from './fixtures';
 
 /**
  * Contracts in the states the USSD menus need, reached the way production reaches them: the admin creates,
@@ -38,7 +38,11 @@ export async function pendingContract(app: TestApp, deal: Deal): Promise<Made> {
   return { id: c.id, code: c.code };
 }
 
-export async function confirmedContract(app: TestApp, deal: Deal): Promise<Made> {
+/** The money tests' default deal: the fixture phones, and a whole-shilling amount M-Pesa can move. */
+const MONEY_DEAL: Deal = { buyer: BUYER, seller: SELLER, totalAmount: '2500' };
+
+/** CONFIRMED: every party accepted. The one such fixture, for the USSD and the money tests. */
+export async function confirmedContract(app: TestApp, deal: Deal = MONEY_DEAL): Promise<Made> {
   const c = await pendingContract(app, deal);
   await domain(app).contracts.accept(phoneActor(deal.buyer), c.id);
   await domain(app).contracts.accept(phoneActor(deal.seller), c.id);

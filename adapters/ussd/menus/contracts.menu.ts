@@ -1,5 +1,6 @@
-import { Decimal, formatAmount, isWholeAmount } from '../../../src/common/money';
+import { Decimal, formatMoney } from '../../../src/common/money';
 import { maskLocal } from '../../../src/common/phone';
+import { eatDay } from '../../../src/common/east-africa-time';
 import { BACK } from '../ussd.engine';
 import { alreadyDoneLine } from '../ussd.errors';
 import { DOCS } from '../ussd.graphql';
@@ -43,10 +44,6 @@ export interface ContractData {
   };
 }
 
-/** "KES 12,000" for whole amounts, "KES 12,000.50" otherwise. */
-export const money = (currency: string, amount: string) =>
-  `${currency} ${formatAmount(amount, isWholeAmount(amount) ? 0 : 2)}`;
-
 /** A page of contracts from offset `o`; the renderer decides how many fit. */
 export async function contractPage(hop: Parameters<Menu['view']>[0], status: string[], o: number) {
   const { data } = await hop.gql.run<ContractsData>(DOCS.contracts, { status, first: Math.min(o + PAGE_ITEMS, 100) });
@@ -54,11 +51,10 @@ export async function contractPage(hop: Parameters<Menu['view']>[0], status: str
   return { nodes: data.contracts.nodes.slice(o), moreBeyond: data.contracts.pageInfo.hasNextPage };
 }
 
-/** "28 Nov 2026" in Kenya's time (EAT, UTC+3 all year); without the year when it is this year's. */
+/** "28 Nov 2026" in Kenya's time; without the year when asked (a deadline days away). */
 export function day(iso: string, t: Texts, withYear = true): string {
-  const d = new Date(Date.parse(iso) + 3 * 3600_000);
-  const year = withYear ? ` ${d.getUTCFullYear()}` : '';
-  return `${d.getUTCDate()} ${t.months[d.getUTCMonth()]}${year}`;
+  const d = eatDay(new Date(iso));
+  return `${d.day} ${t.months[d.month]}${withYear ? ` ${d.year}` : ''}`;
 }
 
 /** 20.500 -> 20.5 */
@@ -111,7 +107,7 @@ export const contractMenus: Record<string, Menu> = {
     async view(hop, p) {
       const { t } = hop;
       const c = (await hop.gql.run<DetailsData>(DOCS.contract, { id: p.c })).data.contract;
-      const amount = money(c.currency, c.totalAmount);
+      const amount = formatMoney(c.currency, c.totalAmount);
       const ref = { c: c.id, code: c.code };
       const me = c.parties.find((party) => party.phoneNumber === hop.phone);
       const options = [];

@@ -2,7 +2,8 @@ import { BACK, HOME } from '../ussd.engine';
 import { alreadyDoneLine } from '../ussd.errors';
 import { DOCS, UssdOperationError } from '../ussd.graphql';
 import type { Action, Menu, Params } from '../ussd.types';
-import { contractPage, loadContract, money, otherParty, stillDue } from './contracts.menu';
+import { formatMoney as money } from '../../../src/common/money';
+import { contractPage, loadContract, otherParty, stillDue } from './contracts.menu';
 
 /** Confirming a delivery (full or partial) and reporting an issue, from a contract's details or main menu 2. */
 

@@ -2,7 +2,8 @@ import { maskLocal } from '../../../src/common/phone';
 import { UssdOperationError, DOCS } from '../ussd.graphql';
 import type { Texts } from '../ussd.texts';
 import type { Action, ActionResult, Hop, Menu, Params } from '../ussd.types';
-import { day, money } from './contracts.menu';
+import { formatMoney as money } from '../../../src/common/money';
+import { day } from './contracts.menu';
 
 /**
  * New Contract: one question a screen. The answers so far travel in the screen params (so a dropped session

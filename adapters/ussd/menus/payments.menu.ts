@@ -1,7 +1,8 @@
 import { BACK } from '../ussd.engine';
 import { DOCS } from '../ussd.graphql';
 import type { Menu } from '../ussd.types';
-import { day, money, PAGE_ITEMS } from './contracts.menu';
+import { formatMoney } from '../../../src/common/money';
+import { day, PAGE_ITEMS } from './contracts.menu';
 
 /** The caller's payments, newest first, and one payment's details. */
 
@@ -32,7 +33,7 @@ export const paymentMenus: Record<string, Menu> = {
       return {
         body: [t.yourPayments],
         items: nodes.map((x) => ({
-          label: `${x.contract.code} ${money(x.currency, x.amount)} ${t.paymentShort[x.status] ?? x.status}`,
+          label: `${x.contract.code} ${formatMoney(x.currency, x.amount)} ${t.paymentShort[x.status] ?? x.status}`,
           // The details screen shows what this list already holds: it needs no query of its own.
           next: {
             go: 'payment',
@@ -49,7 +50,7 @@ export const paymentMenus: Record<string, Menu> = {
       body: [
         t.paymentDetails,
         `${t.contract}: ${p.code}`,
-        `${t.amount}: ${money(String(p.cur), String(p.amt))}`,
+        `${t.amount}: ${formatMoney(String(p.cur), String(p.amt))}`,
         `${t.status}: ${t.paymentLong[String(p.st)] ?? p.st}`,
         `${t.date}: ${day(String(p.at), t)}`,
       ],
