@@ -2,6 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, type ErrorCode } from '../src/common/errors';
 import type { Logger } from '../src/common/logger';
+import { isDependencyUnavailable } from '../src/common/unavailable';
 
 /** Domain codes as clients see them: the *_NOT_FOUND family is NOT_FOUND. The one mapping for GraphQL. */
 const PUBLIC_CODE: Record<ErrorCode, string> = {
@@ -45,6 +46,15 @@ export function formatError(logger: Logger) {
         locations: formatted.locations,
         path: formatted.path,
         extensions: { ...formatted.extensions, code },
+      };
+    }
+    // The database is down or restarting: the client may try again; it is not told why (no driver message).
+    if (isDependencyUnavailable(original)) {
+      logger.warn({ err: original, path: formatted.path }, 'GraphQL request failed: a dependency is unavailable');
+      return {
+        message: 'Service temporarily unavailable, try again shortly',
+        path: formatted.path,
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
       };
     }
     // Anything else is our fault: log it whole, show nothing of it (no SQL, no stack).

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Actor } from '../src/auth/actor';
+import type { HistoryEntry } from '../src/audit/history.service';
 import type { Contract } from '../src/contract/contract.entity';
 import type { Domain } from '../src/domain';
 
@@ -26,6 +27,10 @@ export function createLoaders(domain: Domain, actor: Actor) {
     deliveries: byContract((ids) => domain.deliveries.ofContracts(ids)),
     payments: byContract((ids) => domain.payments.ofContracts(ids)),
     disputes: byContract((ids) => domain.disputes.ofContracts(ids)),
+    history: new DataLoader<string, HistoryEntry[]>(async (ids) => {
+      const rows = await domain.history.ofContracts(ids);
+      return ids.map((id) => rows.filter((r) => r.contractId === id));
+    }),
   };
 }
 

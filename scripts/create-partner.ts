@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/common/logger';
 import { openDatabase } from '../src/server/db';
+import { provideLocalServices } from '../src/server/local-services';
 import { createDomain } from '../src/domain';
 import { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 
@@ -12,9 +13,15 @@ async function main(): Promise<void> {
     console.error('Usage: npm run partner:create -- "Partner name"');
     process.exit(2);
   }
-  const config = loadConfig();
+  const loadedConfig = loadConfig();
   const logger = createLogger('warn');
-  const orm = await openDatabase(config.DATABASE_URL, logger);
+  // On a bare laptop the embedded PostgreSQL (shared with a running `npm start`, or started for this script).
+  const local = await provideLocalServices(loadedConfig, logger, { redis: false });
+  const config = local.config;
+  const orm = await openDatabase(config.DATABASE_URL, logger).catch(async (err) => {
+    await local.stop();
+    throw err;
+  });
   try {
     const domain = createDomain(orm.em.fork(), { config, logger, sms: new DevSmsSender(logger) });
     const { partner, apiKey } = await domain.auth.createPartner(name);
@@ -23,6 +30,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await orm.close(true);
+    await local.stop();
   }
 }
 

@@ -20,13 +20,25 @@ const cidrList = (def: string) =>
         .filter(Boolean),
     );
 
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be host:port');
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: int(3000),
     HOST: z.string().default('0.0.0.0'),
-    DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/voicepact'),
-    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    /**
+     * Unset (development): PostgreSQL on LOCAL_POSTGRES_ADDRESS if it answers, else the embedded one; Redis on
+     * LOCAL_REDIS_ADDRESS if it answers, else a redis-server started from the PATH (src/server/local-services.ts).
+     */
+    DATABASE_URL: z.url().optional(),
+    REDIS_URL: z.url().optional(),
+    /** Development: start the embedded PostgreSQL even when LOCAL_POSTGRES_ADDRESS answers. */
+    EMBEDDED_POSTGRES: bool.default(false),
+    LOCAL_POSTGRES_ADDRESS: hostPort.default('127.0.0.1:5432'),
+    LOCAL_REDIS_ADDRESS: hostPort.default('127.0.0.1:6379'),
+    /** The embedded PostgreSQL's data and the local redis-server's files (relative to the working directory). */
+    LOCAL_DATA_DIR: z.string().min(1).default('.data'),
     /**
      * Key prefix for queues and rate limits: lets deployments (and test files) share one Redis. Unset, it is
      * `voicepact:<database name>`, so two databases on one Redis never run each other's jobs.
@@ -126,6 +138,19 @@ const schema = z
     PAYOUT_ALERT_AFTER_MINUTES: z.coerce.number().positive().default(60),
     RECONCILE_EVERY_SECONDS: z.coerce.number().positive().default(300),
     SESSION_CLEANUP_EVERY_SECONDS: z.coerce.number().positive().default(60),
+    // Partner webhooks and idempotency (issue 13)
+    /** Encrypts webhook signing secrets at rest (AES-256-GCM). Generated per run in development; required in production. */
+    WEBHOOK_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Per delivery attempt: anything but a 2xx within this long is retried. */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** First retry delay; each further retry doubles it, up to an hour. */
+    WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(10_000),
+    /** An event is retried this long, then given up (and the contract's next event goes out). */
+    WEBHOOK_RETRY_HOURS: z.coerce.number().positive().default(24),
+    /** An endpoint failing without a success for this long is disabled and support is alerted. */
+    WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(24),
+    /** Idempotency keys are remembered at least this long. */
+    IDEMPOTENCY_KEY_HOURS: z.coerce.number().min(24).default(24),
   })
   .superRefine((env, ctx) => {
     if (env.PAYOUT_IN_DOUBT_SECONDS * 1000 < 2 * env.PROVIDER_TIMEOUT_MS)
@@ -136,7 +161,23 @@ const schema = z
       });
     if (env.CONTRACT_MIN_AMOUNT > env.CONTRACT_MAX_AMOUNT)
       ctx.addIssue({ code: 'custom', path: ['CONTRACT_MIN_AMOUNT'], message: 'must not be above CONTRACT_MAX_AMOUNT' });
+    if (env.EMBEDDED_POSTGRES && env.DATABASE_URL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EMBEDDED_POSTGRES'],
+        message: 'cannot be combined with DATABASE_URL (which PostgreSQL should be used?)',
+      });
     if (env.NODE_ENV !== 'production') return;
+    // Production never starts anything of its own: a missing address is a mistake, not a laptop.
+    for (const name of ['DATABASE_URL', 'REDIS_URL'] as const)
+      if (!env[name])
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is required in production (nothing is started locally there)',
+        });
+    if (env.EMBEDDED_POSTGRES)
+      ctx.addIssue({ code: 'custom', path: ['EMBEDDED_POSTGRES'], message: 'is not allowed in production' });
     if (!env.ADMIN_API_KEY)
       ctx.addIssue({ code: 'custom', path: ['ADMIN_API_KEY'], message: 'is required in production' });
     if (env.PAYMENT_PROVIDER !== 'mpesa')
@@ -144,6 +185,13 @@ const schema = z
         code: 'custom',
         path: ['PAYMENT_PROVIDER'],
         message: 'must be mpesa in production (sandbox moves no money)',
+      });
+    // A generated key changes at every restart, and no stored webhook secret could be read again.
+    if (!env.WEBHOOK_SECRET_KEY)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_SECRET_KEY'],
+        message: 'is required in production (at least 32 characters)',
       });
     // A generated token changes at every restart, and Safaricom's callbacks for payments in flight would be refused.
     if (!env.MPESA_CALLBACK_TOKEN)
@@ -155,9 +203,19 @@ const schema = z
   });
 
 type Env = z.infer<typeof schema>;
-export type Config = Omit<Env, 'ADMIN_API_KEY' | 'PAYMENT_PROVIDER' | 'REDIS_PREFIX'> & {
+export type Config = Omit<
+  Env,
+  'ADMIN_API_KEY' | 'PAYMENT_PROVIDER' | 'REDIS_PREFIX' | 'DATABASE_URL' | 'REDIS_URL' | 'WEBHOOK_SECRET_KEY'
+> & {
+  /** As set, or the local address (LOCAL_POSTGRES_ADDRESS); start() may replace it with the embedded one. */
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  /** false when DATABASE_URL / REDIS_URL were not set: the local services may be probed or started. */
+  databaseUrlSet: boolean;
+  redisUrlSet: boolean;
   REDIS_PREFIX: string;
   ADMIN_API_KEY: string;
+  WEBHOOK_SECRET_KEY: string;
   /** true when ADMIN_API_KEY was generated for this run (development only). */
   adminKeyGenerated: boolean;
   PAYMENT_PROVIDER: 'mpesa' | 'sandbox';
@@ -177,13 +235,20 @@ export function loadConfig(
   }
   const e = parsed.data;
   const mpesaReady = Boolean(e.MPESA_CONSUMER_KEY && e.MPESA_CONSUMER_SECRET && e.MPESA_SHORTCODE);
+  const databaseUrl = e.DATABASE_URL ?? `postgres://postgres@${e.LOCAL_POSTGRES_ADDRESS}/voicepact`;
   return {
     ...e,
-    REDIS_PREFIX: e.REDIS_PREFIX ?? defaultRedisPrefix(e.DATABASE_URL),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: e.REDIS_URL ?? `redis://${e.LOCAL_REDIS_ADDRESS}`,
+    databaseUrlSet: e.DATABASE_URL !== undefined,
+    redisUrlSet: e.REDIS_URL !== undefined,
+    // The embedded PostgreSQL's database is named voicepact too: the prefix start() ends up with is the same.
+    REDIS_PREFIX: e.REDIS_PREFIX ?? defaultRedisPrefix(databaseUrl),
     ADMIN_API_KEY: e.ADMIN_API_KEY ?? randomBytes(24).toString('base64url'),
     adminKeyGenerated: !e.ADMIN_API_KEY,
     PAYMENT_PROVIDER: e.PAYMENT_PROVIDER ?? (mpesaReady ? 'mpesa' : 'sandbox'),
     MPESA_CALLBACK_TOKEN: e.MPESA_CALLBACK_TOKEN ?? randomBytes(18).toString('base64url'),
+    WEBHOOK_SECRET_KEY: e.WEBHOOK_SECRET_KEY ?? randomBytes(32).toString('base64url'),
   };
 }
 

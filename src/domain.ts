@@ -18,6 +18,10 @@ import { NotificationService } from './notification/notification.service';
 import { HousekeepingService } from './housekeeping/housekeeping.service';
 import { PinService } from './pin/pin.service';
 import { InboundSmsService } from './notification/inbound-sms.service';
+import { WebhookService } from './webhook/webhook.service';
+import { WebhookDeliveryService } from './webhook/webhook-delivery.service';
+import type { ResolveHost } from './webhook/webhook.http';
+import { HistoryService } from './audit/history.service';
 
 export interface DomainDeps {
   config: Config;
@@ -26,6 +30,8 @@ export interface DomainDeps {
   /** Where money moves (M-Pesa or the sandbox). Only the workers and the callback routes use it. */
   provider?: PaymentProvider;
   now?: () => Date;
+  /** Name resolution for webhook URLs (the system resolver unless a test points names elsewhere). */
+  resolveHost?: ResolveHost;
   /** Wrong login codes per phone and address (Redis); without it only the per-code limit applies (scripts). */
   loginGuesses?: LoginGuessLimiter;
 }
@@ -60,6 +66,10 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
     notifications: new NotificationService(ctx, profiles),
     inboundSms: new InboundSmsService(ctx),
     housekeeping: new HousekeepingService(ctx, contracts, deliveries),
+    // Issue 13: partners' webhooks and contract history.
+    webhooks: new WebhookService(ctx),
+    webhookDeliveries: new WebhookDeliveryService(ctx),
+    history: new HistoryService(ctx),
   };
 }
 

@@ -13,6 +13,11 @@ import { OutboxMessage } from './outbox/outbox-message.entity';
 import { ProviderCallback } from './payment/provider-callback.entity';
 import { Pin } from './pin/pin.entity';
 import { InboundSms } from './notification/inbound-sms.entity';
+import { WebhookEndpoint } from './webhook/webhook-endpoint.entity';
+import { WebhookEvent } from './webhook/webhook-event.entity';
+import { WebhookDelivery } from './webhook/webhook-delivery.entity';
+import { WebhookAttempt } from './webhook/webhook-attempt.entity';
+import { IdempotencyKey } from './idempotency/idempotency-key.entity';
 
 export const entities = [
   Contract,
@@ -29,4 +34,9 @@ export const entities = [
   ProviderCallback,
   Pin,
   InboundSms,
+  WebhookEndpoint,
+  WebhookEvent,
+  WebhookDelivery,
+  WebhookAttempt,
+  IdempotencyKey,
 ];

@@ -28,7 +28,7 @@ test('the admin key opens it, as the Basic password (any user name) or as a Bear
   const api = await get('/admin/queues/api/queues', `Bearer ${ADMIN_KEY}`);
   expect(api.status).toBe(200);
   const { queues } = (await api.json()) as { queues: Array<{ name: string }> };
-  expect(queues.map((q) => q.name).sort()).toEqual(['housekeeping', 'notifications', 'payments']);
+  expect(queues.map((q) => q.name).sort()).toEqual(['housekeeping', 'notifications', 'payments', 'webhooks']);
 });
 
 test('other routes are not behind the dashboard guard', async () => {

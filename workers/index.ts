@@ -10,6 +10,7 @@ import { housekeepingProcessor, scheduleHousekeeping } from './housekeeping.work
 import { notificationProcessor } from './notification.worker';
 import { relayOnce } from './outbox.relay';
 import { paymentProcessor } from './payment.worker';
+import { webhookProcessor } from './webhook.worker';
 import { startPoller } from './poller';
 import { throttled, type Queues } from './queues';
 
@@ -76,6 +77,8 @@ export async function startWorkers({
     worker(QUEUES.payments, paymentProcessor(unitOfWork, logger), 4),
     worker(QUEUES.notifications, notificationProcessor(unitOfWork, domainDeps.sms, logger), 4),
     worker(QUEUES.housekeeping, housekeepingProcessor(unitOfWork, config, logger), 1),
+    // Each job may hold a stream's lock through one POST (WEBHOOK_TIMEOUT_MS): a few at a time, each on one connection.
+    worker(QUEUES.webhooks, webhookProcessor(unitOfWork, logger), 4),
   ];
 
   const relay = startPoller('outbox-relay', config.OUTBOX_POLL_MS, logger, async () =>

@@ -9,6 +9,7 @@ export interface Queues {
   payments: Queue;
   notifications: Queue;
   housekeeping: Queue;
+  webhooks: Queue;
   all: Queue[];
   byName(name: string): Queue | undefined;
   close(): Promise<void>;
@@ -42,11 +43,13 @@ export function createQueues(connection: Redis, config: Config, logger: Logger):
   const payments = make(QUEUES.payments);
   const notifications = make(QUEUES.notifications);
   const housekeeping = make(QUEUES.housekeeping);
-  const all = [payments, notifications, housekeeping];
+  const webhooks = make(QUEUES.webhooks);
+  const all = [payments, notifications, housekeeping, webhooks];
   return {
     payments,
     notifications,
     housekeeping,
+    webhooks,
     all,
     byName: (name) => all.find((q) => q.name === name),
     close: async () => {

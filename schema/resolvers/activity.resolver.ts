@@ -45,8 +45,16 @@ export class PaymentResolver {
   }
 
   @Mutation(() => PaymentType, { description: "Starts the buyer's escrow deposit (one at a time per contract)" })
-  async fundEscrow(@Arg('contractId', () => ID) contractId: string, @Ctx() ctx: GraphQLContext) {
-    return settle(ctx, await ctx.domain.payments.fundEscrow(ctx.actor, contractId));
+  async fundEscrow(
+    @Arg('contractId', () => ID) contractId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: 'Retry safely: the same key for the same contract returns the first payment',
+    })
+    idempotencyKey?: string,
+  ) {
+    return settle(ctx, await ctx.domain.payments.fundEscrow(ctx.actor, contractId, idempotencyKey));
   }
 
   @FieldResolver(() => ContractType)

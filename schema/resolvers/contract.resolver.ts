@@ -4,7 +4,8 @@ import { settle, type GraphQLContext } from '../context';
 import { DeliveryType, DisputeType, PaymentType } from '../types/activity.type';
 import { toConnection } from '../types/connection';
 import { ContractConnection, ContractType, PartyType } from '../types/contract.type';
-import { ContractStatus } from '../types/enums';
+import { ContractStatus, PartyRole } from '../types/enums';
+import { ContractHistoryEntryType } from '../types/history.type';
 import { CreateContractInput } from '../types/inputs';
 
 @Resolver(() => ContractType)
@@ -21,8 +22,24 @@ export class ContractResolver {
     @Arg('phoneNumber', () => String, { nullable: true }) phoneNumber?: string,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('role', () => PartyRole, { nullable: true, description: "phoneNumber's role (or the signed-in phone's)" })
+    role?: PartyRole,
+    @Arg('createdAfter', () => Date, { nullable: true, description: 'Created at or after' }) createdAfter?: Date,
+    @Arg('createdBefore', () => Date, { nullable: true, description: 'Created before' }) createdBefore?: Date,
+    @Arg('search', () => String, { nullable: true, description: 'Text in the product or the code' }) search?: string,
   ) {
-    return toConnection(await ctx.domain.contracts.list(ctx.actor, { status, phoneNumber, first, after }));
+    return toConnection(
+      await ctx.domain.contracts.list(ctx.actor, {
+        status,
+        phoneNumber,
+        first,
+        after,
+        role,
+        createdAfter,
+        createdBefore,
+        search,
+      }),
+    );
   }
 
   @Mutation(() => ContractType)
@@ -71,5 +88,12 @@ export class ContractResolver {
   @FieldResolver(() => [DisputeType])
   disputes(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.disputes.load(c.id);
+  }
+
+  @FieldResolver(() => [ContractHistoryEntryType], {
+    description: 'Its audit events, oldest first: who did what, when',
+  })
+  history(@Root() c: Contract, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.history.load(c.id);
   }
 }

@@ -51,6 +51,12 @@ export class PaymentType {
   @Field(() => String, { nullable: true })
   failureReason?: string | null;
 
+  @Field(() => String, { nullable: true, description: "M-Pesa's receipt number of the buyer's deposit" })
+  depositReceipt?: string | null;
+
+  @Field(() => String, { nullable: true, description: "M-Pesa's receipt number of the payout (release or refund)" })
+  payoutReceipt?: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 

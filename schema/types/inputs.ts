@@ -44,6 +44,13 @@ export class CreateContractInput {
 
   @Field(() => [PartyInput])
   parties!: PartyInput[];
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Retry safely: the same key with the same input returns the first contract; with other input, CONFLICT',
+  })
+  idempotencyKey?: string | null;
 }
 
 @InputType()

@@ -4,12 +4,15 @@ import { actorLabel, type Actor } from '../auth/actor';
 import { actingParty, assertCanSee, assertManages, contractScope, requireAuthenticated } from '../auth/policy';
 import { CONTRACT_CODE_PATTERN, newContractCode } from '../common/code';
 import { badInput, DomainError, invalidTransition, notFound } from '../common/errors';
+import { findFilters } from './contract.filters';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import { normalizePhone } from '../common/phone';
 import { hasControlCharacters } from '../common/text';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
+import { idempotent } from '../idempotency/idempotency.service';
+import { STATUS_EVENT, webhookEvent } from '../webhook/webhook.events';
 import { Contract } from './contract.entity';
 import { amountInLimits, checkDraftField, type DraftField } from './contract.draft';
 import { ContractStatus, PartyRole, TRANSITIONS } from './contract.enums';
@@ -19,6 +22,12 @@ import { Party } from './party.entity';
 export interface ContractFilter extends PageArgs {
   status?: ContractStatus[] | null;
   phoneNumber?: string | null;
+  /** The role of phoneNumber's party, or of the signed-in phone's (issue 13). */
+  role?: PartyRole | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+  /** Text in the product or the code, any case. */
+  search?: string | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,8 +35,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class ContractService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  async create(actor: Actor, input: CreateContractData): Promise<Contract> {
+  async create(actor: Actor, input: CreateContractData & { idempotencyKey?: string | null }): Promise<Contract> {
     requireAuthenticated(actor);
+    const { idempotencyKey, ...data } = input;
+    if (idempotencyKey)
+      return idempotent(
+        this.ctx,
+        actor,
+        'createContract',
+        idempotencyKey,
+        data,
+        (em) => new ContractService({ ...this.ctx, em }).create(actor, data),
+        (c) => c.id,
+        (id) => this.get(actor, id),
+      );
     const v = validateContract(
       input,
       this.ctx.now(),
@@ -66,6 +87,7 @@ export class ContractService {
         to: contract.status,
       });
       notify(em, this.ctx.now(), 'contract.created', contract.id);
+      webhookEvent(em, this.ctx.now(), 'contract.created', contract);
       return contract;
     });
   }
@@ -116,6 +138,7 @@ export class ContractService {
       where.$and!.push({
         parties: { phoneNumber: normalizePhone(filter.phoneNumber, this.ctx.config.DEFAULT_COUNTRY) },
       });
+    where.$and!.push(...findFilters(actor, filter, this.ctx.config.DEFAULT_COUNTRY));
     const rows = await this.ctx.em.find(
       Contract,
       { $and: [where, afterCursor(decodeCursor(filter.after))] },
@@ -234,6 +257,8 @@ export class ContractService {
       to,
       details,
     });
+    const event = STATUS_EVENT[to];
+    if (event) webhookEvent(em, this.ctx.now(), event, contract);
   }
 
   /** Row lock (SELECT ... FOR UPDATE) for the rest of the transaction: concurrent commands queue up. */

@@ -10,6 +10,7 @@ import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { enqueue, notify, QUEUES } from '../outbox/outbox';
+import { webhookEvent } from '../webhook/webhook.events';
 import type { PaymentService } from '../payment/payment.service';
 import type { PinService } from '../pin/pin.service';
 import { Decimal } from '../common/money';
@@ -69,6 +70,7 @@ export class DeliveryService {
           return alreadyDone(pending, `Delivery for ${contract.code} is already reported; waiting for the buyer`);
         const d = this.record(em, actor, contract, party.role, input);
         notify(em, this.ctx.now(), 'delivery.reported', d.id);
+        webhookEvent(em, this.ctx.now(), 'delivery.reported', contract);
         enqueue(em, this.ctx.now(), {
           queue: QUEUES.payments,
           name: RELEASE_WINDOW_JOB,

@@ -9,6 +9,7 @@ import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
+import { webhookEvent } from '../webhook/webhook.events';
 import type { PaymentService } from '../payment/payment.service';
 import { Dispute, DisputeOutcome, DisputeReason, DisputeStatus } from './dispute.entity';
 
@@ -96,6 +97,7 @@ export class DisputeService {
       });
       await this.payments.requestPayout(em, actor, contract, release ? 'RELEASE' : 'REFUND');
       notify(em, this.ctx.now(), 'dispute.resolved', dispute.id);
+      webhookEvent(em, this.ctx.now(), 'dispute.resolved', contract);
       return changed(dispute);
     });
   }

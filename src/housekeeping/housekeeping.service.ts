@@ -1,6 +1,7 @@
 import { systemActor } from '../auth/actor';
 import type { ContractService } from '../contract/contract.service';
 import type { DeliveryService } from '../delivery/delivery.service';
+import { purgeIdempotencyKeys } from '../idempotency/idempotency.service';
 import type { ServiceContext } from '../domain';
 
 const DAY_MS = 86_400_000;
@@ -70,5 +71,6 @@ export class HousekeepingService {
     const before = new Date(this.ctx.now().getTime() - keepDays * DAY_MS);
     await conn.execute('delete from outbox_messages where relayed_at < ?', [before], 'run');
     await conn.execute('delete from provider_callbacks where processed_at < ?', [before], 'run');
+    await purgeIdempotencyKeys(this.ctx); // issue 13: kept IDEMPOTENCY_KEY_HOURS, then forgotten
   }
 }

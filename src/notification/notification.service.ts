@@ -172,6 +172,12 @@ export class NotificationService {
           code: p ? `${p.contract.code}, payment ${p.status}` : 'unknown reference',
         });
       }
+      case 'webhook.disabled':
+        return this.support('webhookDisabled', {
+          ref: subjectId.slice(0, 8),
+          code: String(data.partnerId ?? '').slice(0, 8),
+          reason: `${this.ctx.config.WEBHOOK_DISABLE_AFTER_HOURS} h`,
+        });
       case 'dispute.raised': {
         const d = await em.findOneOrFail(Dispute, subjectId, { populate: ['contract.parties'] });
         const raiser = d.contract.parties.getItems().find((p) => p.phoneNumber === d.raisedBy);

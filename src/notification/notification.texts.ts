@@ -100,6 +100,8 @@ const ALERTS = {
   payoutStuck: 'VoicePact ALERT {code}: {kind} of {money} unresolved ({reason}). Check M-Pesa ref {ref}.',
   depositUnmatched:
     'VoicePact ALERT: deposit {ref} of {money} received but no open payment holds it ({code}). Refund or reconcile.',
+  webhookDisabled:
+    'VoicePact ALERT: webhook {ref} of partner {code} failed for {reason} and was disabled. Tell the partner.',
 };
 
 export type TextKey = keyof typeof TEXTS;

@@ -6,6 +6,7 @@ export const QUEUES = {
   payments: 'payments',
   notifications: 'notifications',
   housekeeping: 'housekeeping',
+  webhooks: 'webhooks',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -31,7 +32,9 @@ export type NotificationEvent =
   | 'dispute.resolved'
   // Support alerts (issue 4): a payout the provider has not settled in time, money we received but cannot match.
   | 'payment.stuck'
-  | 'deposit.unmatched';
+  | 'deposit.unmatched'
+  // Issue 13: a partner's webhook endpoint failed for a day and was disabled.
+  | 'webhook.disabled';
 
 export interface OutboxJob {
   queue: QueueName;

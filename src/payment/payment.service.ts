@@ -11,6 +11,7 @@ import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { enqueue, QUEUES } from '../outbox/outbox';
+import { idempotent } from '../idempotency/idempotency.service';
 import { Payment, PaymentStatus } from './payment.entity';
 
 export interface PaymentFilter extends PageArgs {
@@ -30,7 +31,18 @@ export class PaymentService {
   ) {}
 
   /** Starts the buyer's deposit into escrow. One at a time per contract. */
-  async fundEscrow(actor: Actor, ref: string): Promise<Outcome<Payment>> {
+  async fundEscrow(actor: Actor, ref: string, idempotencyKey?: string | null): Promise<Outcome<Payment>> {
+    if (idempotencyKey)
+      return idempotent(
+        this.ctx,
+        actor,
+        'fundEscrow',
+        idempotencyKey,
+        { contractId: (ref ?? '').trim().toLowerCase() },
+        (em) => new PaymentService({ ...this.ctx, em }, this.contracts).fundEscrow(actor, ref),
+        (outcome) => outcome.value.id,
+        async (id) => changed(await this.ctx.em.findOneOrFail(Payment, { id, contract: contractScope(actor) })),
+      );
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.contracts.lock(em, actor, ref);
       assertManages(actor, contract, [PartyRole.BUYER]);

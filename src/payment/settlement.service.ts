@@ -5,6 +5,7 @@ import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
+import { webhookEvent } from '../webhook/webhook.events';
 import { Payment, PaymentStatus } from './payment.entity';
 import { lockContractThenPaymentOrFail } from './payment.lock';
 import type { PaymentService } from './payment.service';
@@ -101,6 +102,7 @@ export class SettlementService {
         to: 'LOCKED',
         details: { receipt: outcome.receipt },
       });
+      webhookEvent(em, this.ctx.now(), 'payment.locked', contract, payment);
       if (contract.status === ContractStatus.CONFIRMED) {
         this.contracts.transition(em, actor, contract, ContractStatus.ACTIVE, { paymentId: payment.id });
         notify(em, this.ctx.now(), 'contract.active', contract.id);
@@ -136,6 +138,13 @@ export class SettlementService {
         details: { receipt: outcome.receipt },
       });
       notify(em, this.ctx.now(), to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded', payment.id);
+      webhookEvent(
+        em,
+        this.ctx.now(),
+        to === PaymentStatus.RELEASED ? 'payment.released' : 'payment.refunded',
+        contract,
+        payment,
+      );
       return 'applied';
     });
   }
@@ -164,5 +173,6 @@ export class SettlementService {
       to: 'FAILED',
       details: { reason },
     });
+    webhookEvent(em, this.ctx.now(), 'payment.failed', payment.contract, payment);
   }
 }

@@ -9,6 +9,8 @@ import type { Logger } from '../common/logger';
 export type { Orm } from '../common/orm';
 
 const migrationsDir = path.join(__dirname, '..', 'migrations');
+/** Any fixed number; only this service's migrations take it. */
+const MIGRATION_LOCK_KEY = 20261128;
 
 export function ormOptions(databaseUrl: string): Options {
   return {
@@ -45,7 +47,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     const found = await client.query('select 1 from pg_database where datname = $1', [name]);
     if (found.rowCount === 0) {
       await client.query(`create database "${name}"`).catch((err: { code?: string }) => {
-        if (err.code !== '42P04') throw err; // created meanwhile by another process
+        // Created meanwhile by another instance: 42P04, or 23505 when both inserted into pg_database at once.
+        if (err.code !== '42P04' && err.code !== '23505') throw err;
       });
     }
   } finally {
@@ -57,8 +60,17 @@ export async function openDatabase(databaseUrl: string, logger?: Logger, migrate
   await ensureDatabase(databaseUrl);
   const orm = await MikroORM.init(ormOptions(databaseUrl));
   if (migrate) {
-    const applied = await orm.getMigrator().up();
-    if (applied.length) logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+    // Instances started together would run the same migrations at once and fail on each other's tables: one at a
+    // time under a session advisory lock (released when this connection ends); the others then find them applied.
+    const lock = new Client({ connectionString: databaseUrl });
+    await lock.connect();
+    try {
+      await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const applied = await orm.getMigrator().up();
+      if (applied.length) logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+    } finally {
+      await lock.end();
+    }
   }
   return orm;
 }

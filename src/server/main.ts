@@ -21,6 +21,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const running = await start(config, logger, role);
 
+  // Where the database and Redis are: what `npm start` found or started on this machine.
+  const localNotes = running.local.notes.map((n) => `  ${n}\n`).join('');
   const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${running.port}`;
   if (running.server) {
     logger.info(
@@ -28,9 +30,9 @@ async function main(): Promise<void> {
       `VoicePact listening on ${base}`,
     );
     console.log(
-      `\nVoicePact is up (${role}).\n  GraphQL:   ${base}/graphql\n  Health:    ${base}/health\n  USSD:      ${base}/api/v1/ussd/\n  Jobs:      ${base}/admin/queues (admin key)\n`,
+      `\nVoicePact is up (${role}).\n  GraphQL:   ${base}/graphql\n  Health:    ${base}/health\n  USSD:      ${base}/api/v1/ussd/\n  Jobs:      ${base}/admin/queues (admin key)\n${localNotes}`,
     );
-  }
+  } else console.log(`\nVoicePact is up (${role}).\n${localNotes}`);
   if (config.DEMO && running.server) {
     const { created } = await seedDemo(running.orm, running.domainDeps);
     console.log(

@@ -6,6 +6,7 @@ import { createApp } from './app';
 import type { Config } from '../config';
 import type { Logger } from '../common/logger';
 import { openDatabase } from './db';
+import { provideLocalServices, type LocalServices } from './local-services';
 import type { DomainDeps } from '../domain';
 import { createRedis } from './redis';
 import { LoginGuessLimiter } from '../auth/login-guesses';
@@ -18,8 +19,24 @@ import { createQueues } from '../../workers/queues';
 
 export type Role = 'all' | 'api' | 'worker';
 
-/** Start-up, in order: database (migrated), Redis, providers and queues, schema and Apollo, HTTP, workers. */
-export async function start(config: Config, logger: Logger, role: Role = 'all') {
+/**
+ * Start-up, in order: on a bare laptop the local services (embedded PostgreSQL, redis-server), database (migrated),
+ * Redis, providers and queues, schema and Apollo, HTTP, workers.
+ */
+export async function start(givenConfig: Config, logger: Logger, role: Role = 'all') {
+  // A bare laptop: the embedded PostgreSQL and a local redis-server where nothing answers (development only).
+  const local = await provideLocalServices(givenConfig, logger);
+  try {
+    return await startOn(local, logger, role);
+  } catch (err) {
+    // A failed start leaves nothing running behind it.
+    await local.stop().catch((e) => logger.error({ err: e }, 'stopping the local services failed'));
+    throw err;
+  }
+}
+
+async function startOn(local: LocalServices, logger: Logger, role: Role) {
+  const config = local.config;
   const orm = await openDatabase(config.DATABASE_URL, logger);
   const redis = createRedis(config.REDIS_URL, 'app', logger);
   const sms = createSmsSender(config, logger);
@@ -70,6 +87,7 @@ export async function start(config: Config, logger: Logger, role: Role = 'all') 
     workerConnection,
     workers,
     background,
+    local,
   };
 }
 

@@ -1,16 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from '../../src/server/local-process';
 import { eventually } from './eventually';
 
-/** A port nobody listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** One way to pick a free port, the service's own (the local redis-server and the embedded PostgreSQL use it). */
+export { freePort };
 
 /** A private redis-server for tests that stop Redis on purpose (no persistence: a restart starts empty). */
 export class PrivateRedis {
