@@ -4,6 +4,7 @@ import { buildSchemaSync } from 'type-graphql';
 import { DeliveryResolver, DisputeResolver, PaymentResolver } from './resolvers/activity.resolver';
 import { ContractResolver } from './resolvers/contract.resolver';
 import { EscrowResolver } from './resolvers/escrow.resolver';
+import { PinResolver } from './resolvers/pin.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { WebhookResolver } from './resolvers/webhook.resolver';
 
@@ -18,6 +19,7 @@ export function buildVoicePactSchema() {
       EscrowResolver,
       ViewerResolver,
       WebhookResolver,
+      PinResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false, // inputs are validated by the domain, where every transport gets the same rules

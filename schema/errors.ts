@@ -17,6 +17,11 @@ const PUBLIC_CODE: Record<ErrorCode, string> = {
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
   PROVIDER_ERROR: 'PROVIDER_ERROR',
+  PIN_REQUIRED: 'PIN_REQUIRED',
+  PIN_INVALID: 'PIN_INVALID',
+  PIN_LOCKED: 'PIN_LOCKED',
+  PIN_NOT_SET: 'PIN_NOT_SET',
+  PIN_WEAK: 'PIN_WEAK',
 };
 
 export function formatError(logger: Logger) {

@@ -53,6 +53,23 @@ const schema = z
     /** With TRUST_PROXY: how many proxies of ours append to X-Forwarded-For (the caller is that many from the end). */
     TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).default(1),
     DEFAULT_COUNTRY: z.string().length(2).default('KE'),
+    /** Countries whose mobile numbers the payment provider can charge and pay (ISO 3166 codes, comma-separated). */
+    PAYMENT_COUNTRIES: z
+      .string()
+      .default('KE')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim().toUpperCase())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[A-Z]{2}$/, 'must be ISO country codes such as KE')).min(1)),
+    /** Limits of a contract's total, in whole currency units (M-Pesa moves whole shillings). */
+    CONTRACT_MIN_AMOUNT: z.coerce.number().int().min(1).default(10),
+    CONTRACT_MAX_AMOUNT: z.coerce.number().int().min(1).default(250_000),
+    /** A wrong VoicePact PIN this many times in a row locks it for PIN_LOCK_MINUTES. */
+    PIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
+    PIN_LOCK_MINUTES: z.coerce.number().positive().default(30),
     LOGIN_CODE_TTL_SECONDS: int(300),
     SESSION_TOKEN_TTL_HOURS: int(24 * 30),
     /** Wrong login codes allowed per phone, and per caller address, in LOGIN_GUESS_WINDOW_SECONDS (issue 10). */
@@ -67,6 +84,8 @@ const schema = z
     USSD_RATE_LIMIT_PER_MINUTE: int(60),
     USSD_SESSION_TTL_SECONDS: int(300),
     USSD_SESSION_RETENTION_HOURS: int(24),
+    /** Africa's Talking ends a session at 180 s; a screen served after this many seconds warns the caller. */
+    USSD_SESSION_WARN_AFTER_SECONDS: int(150),
     /**
      * "Continue where you left off" is offered for a session Africa's Talking reported as dropped, or one
      * silent this long: a session that answered a moment ago is still live (a simulator tab, a load test).
@@ -154,6 +173,8 @@ const schema = z
         path: ['PAYOUT_IN_DOUBT_SECONDS'],
         message: 'must be at least twice PROVIDER_TIMEOUT_MS, or a payout still in flight could be sent twice',
       });
+    if (env.CONTRACT_MIN_AMOUNT > env.CONTRACT_MAX_AMOUNT)
+      ctx.addIssue({ code: 'custom', path: ['CONTRACT_MIN_AMOUNT'], message: 'must not be above CONTRACT_MAX_AMOUNT' });
     if (env.EMBEDDED_POSTGRES && env.DATABASE_URL)
       ctx.addIssue({
         code: 'custom',

@@ -16,6 +16,8 @@ import { PayoutService } from './payment/payout.service';
 import { ProviderInbox } from './payment/provider-inbox.service';
 import { NotificationService } from './notification/notification.service';
 import { HousekeepingService } from './housekeeping/housekeeping.service';
+import { PinService } from './pin/pin.service';
+import { InboundSmsService } from './notification/inbound-sms.service';
 import { WebhookService } from './webhook/webhook.service';
 import { WebhookDeliveryService } from './webhook/webhook-delivery.service';
 import type { ResolveHost } from './webhook/webhook.http';
@@ -45,7 +47,8 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
   const payments = new PaymentService(ctx, contracts);
   const settlement = new SettlementService(ctx, contracts, payments);
   const payouts = new PayoutService(ctx, settlement);
-  const deliveries = new DeliveryService(ctx, contracts, payments);
+  const pins = new PinService(ctx);
+  const deliveries = new DeliveryService(ctx, contracts, payments, pins);
   const profiles = new ProfileService(ctx);
   return {
     em,
@@ -56,11 +59,13 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
     disputes: new DisputeService(ctx, contracts, payments),
     auth: new AuthService(ctx, profiles),
     profiles,
+    pins,
     // Issue 4: what the workers and the provider callbacks run.
     deposits: new DepositService(ctx, settlement),
     payouts,
     inbox: new ProviderInbox(ctx, settlement, payouts),
     notifications: new NotificationService(ctx, profiles),
+    inboundSms: new InboundSmsService(ctx),
     housekeeping: new HousekeepingService(ctx, contracts, deliveries),
     // Issue 13: partners' webhooks and contract history.
     webhooks: new WebhookService(ctx),

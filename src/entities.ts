@@ -11,6 +11,8 @@ import { AuthSession } from './auth/auth-session.entity';
 import { Profile } from './profile/profile.entity';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 import { ProviderCallback } from './payment/provider-callback.entity';
+import { Pin } from './pin/pin.entity';
+import { InboundSms } from './notification/inbound-sms.entity';
 import { WebhookEndpoint } from './webhook/webhook-endpoint.entity';
 import { WebhookEvent } from './webhook/webhook-event.entity';
 import { WebhookDelivery } from './webhook/webhook-delivery.entity';
@@ -30,6 +32,8 @@ export const entities = [
   Profile,
   OutboxMessage,
   ProviderCallback,
+  Pin,
+  InboundSms,
   WebhookEndpoint,
   WebhookEvent,
   WebhookDelivery,

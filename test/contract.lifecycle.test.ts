@@ -1,6 +1,6 @@
 import { createDomain } from '../src/domain';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { domainOf, fundAndLock, system } from './support/drive';
+import { domainOf, ensurePin, fundAndLock, system, TEST_PIN } from './support/drive';
 import { BUYER, createContract, errorCode, loginAs, SELLER, WITNESS } from './support/fixtures';
 
 let app: TestApp;
@@ -9,6 +9,7 @@ let seller: string;
 beforeAll(async () => {
   app = await startTestApp('lifecycle');
   [buyer, seller] = await Promise.all([loginAs(app, BUYER), loginAs(app, SELLER)]);
+  await ensurePin(app, BUYER);
 });
 afterAll(() => app.close());
 
@@ -21,7 +22,7 @@ const cancel = (id: string, token = ADMIN_KEY) =>
 const confirm = (id: string, token: string, kind = 'FULL') =>
   app.gql(
     'mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { id kind acceptedAt } }',
-    { i: { contractId: id, kind } },
+    { i: { contractId: id, kind, pin: TEST_PIN } },
     token,
   );
 const report = (id: string, token: string) =>

@@ -123,3 +123,29 @@ test('syntax errors are GRAPHQL_PARSE_FAILED; unexpected failures show no SQL an
     await app.running.orm.em.fork().getConnection().execute('alter table parties rename column name_gone to name');
   }
 });
+
+describe('only numbers that can pay or be paid (issue 9)', () => {
+  test.each([
+    ['a Nairobi landline', '0202123456', /must be a mobile number/],
+    ['a US number', '+1 202 555 0100', /must be a mobile number of a country the payment provider serves \(KE\)/],
+  ])('a buyer with %s is refused, saying why', async (_what, phoneNumber, message) => {
+    const res = await app.gql(
+      `mutation($i: CreateContractInput!) { createContract(input: $i) { id } }`,
+      {
+        i: {
+          product: 'Maize',
+          quantity: '5',
+          unit: 'bags',
+          totalAmount: '1000',
+          parties: [
+            { phoneNumber, role: 'BUYER' },
+            { phoneNumber: '0722000111', role: 'SELLER' },
+          ],
+        },
+      },
+      ADMIN_KEY,
+    );
+    expect(res.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'parties.0.phoneNumber' });
+    expect(res.body.errors[0].message).toMatch(message);
+  });
+});

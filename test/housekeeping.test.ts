@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startWorkers } from '../workers';
 import { startTestApp, type TestApp } from './support/app';
-import { domainOf, fundAndLock } from './support/drive';
+import { domainOf, ensurePin, fundAndLock } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, createContract, SELLER } from './support/fixtures';
 import { confirmedContract, FAST, paymentOf, statusOf } from './support/money-flow';
@@ -83,7 +83,11 @@ test('reconciliation finishes what lost jobs left: a payout never sent, a releas
   // A confirmed delivery whose payout job was lost.
   const paid = await confirmedContract(app);
   await fundAndLock(app, paid.id);
-  await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: paid.id, kind: 'FULL' as never });
+  await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+    contractId: paid.id,
+    kind: 'FULL' as never,
+    pin: await ensurePin(app, BUYER),
+  });
   // A seller's report whose release-window job was lost.
   const windowed = await confirmedContract(app);
   await fundAndLock(app, windowed.id);

@@ -29,6 +29,10 @@ describe('texts', () => {
     outcome: 'payment released to the seller',
     kind: 'RELEASE',
     ref: 'VP0123456789ABCDEF01',
+    who: 'Wanjiru Kamau wa Ushirika wa Wakulima wa Eldoret',
+    delivered: '1250.5',
+    total: '99999.999 crates',
+    status: 'ACTIVE',
   };
   const keys: TextKey[] = [
     'created',
@@ -43,7 +47,24 @@ describe('texts', () => {
     'payoutDelayed',
     'cancelled',
     'disputeResolved',
+    'confirmedBuyer',
+    'confirmedSeller',
+    'declined',
+    'partialDelivery',
+    'smsStatus',
   ];
+
+  test.each(['smsHelp', 'pinLocked', 'pinReset', 'smsUnknown'] as TextKey[])(
+    '%s (no contract) fits one GSM-7 SMS in both languages',
+    (key) => {
+      for (const lang of [Language.EN, Language.SW]) {
+        const t = text(key, lang, { ...long, minutes: '30', attempts: '3' });
+        expect(isGsm7(t)).toBe(true);
+        expect(gsm7Length(t)).toBeLessThanOrEqual(160);
+        expect(t).toMatch(/^VoicePact/);
+      }
+    },
+  );
 
   test.each(keys)('%s fits one GSM-7 SMS in both languages, even with a long product in other scripts', (key) => {
     for (const lang of [Language.EN, Language.SW]) {
@@ -57,8 +78,8 @@ describe('texts', () => {
   test('the code and the USSD code survive shortening; only the free text is cut', () => {
     const t = text('created', Language.EN, long);
     expect(t).toContain('*384*12345#');
-    expect(t).toMatch(/dial \*384\*12345# and choose VP-7K3Q9D\.$/);
-    expect(text('created', Language.SW, long)).toMatch(/^VoicePact VP-7K3Q9D: wewe ni muuzaji wa /);
+    expect(t).toMatch(/dial \*384\*12345#, choose 1 then VP-7K3Q9D\.$/);
+    expect(text('created', Language.SW, long)).toMatch(/^VoicePact VP-7K3Q9D: Wanjiru.* anakuomba uwe muuzaji: /);
     expect(gsm7Length(alertText('payoutFailed', long))).toBeLessThanOrEqual(160);
   });
 });
@@ -157,10 +178,10 @@ describe("through Africa's Talking (the fake), from the real queue", () => {
     await eventually(() => to(BUYER).length >= 1 && to(SELLER).length >= 1, { what: 'both texts' });
     const seller = to(SELLER);
     expect(seller).toHaveLength(1);
-    expect(seller[0].form.message).toMatch(/wewe ni muuzaji/);
+    expect(seller[0].form.message).toMatch(/anakuomba uwe muuzaji/);
     expect(seller[0].headers.apikey).toBe(at.apiKey);
     const buyer = to(BUYER);
-    expect(buyer.at(-1)!.form.message).toMatch(/you are buyer/);
+    expect(buyer.at(-1)!.form.message).toMatch(/proposes you as buyer/);
     expect(at.requests.length).toBe(3); // the refused try, then one text per party
   });
 });

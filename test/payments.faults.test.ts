@@ -1,5 +1,5 @@
 import { OutboxMessage } from '../src/outbox/outbox-message.entity';
-import { domainOf } from './support/drive';
+import { domainOf, ensurePin } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER } from './support/fixtures';
 import { auditCount, confirmedContract, fundAndWaitLocked, paymentOf } from './support/money-flow';
@@ -25,7 +25,11 @@ test('a worker killed in the middle of a payout, and started again, pays once', 
     const c = await confirmedContract(app);
     await fundAndWaitLocked(app, c.id, (f) => eventually(f, { what: 'deposit' }));
     fake.stallNext(1); // the B2C request reaches "M-Pesa" and is never answered
-    await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
+    await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+      contractId: c.id,
+      kind: 'FULL' as never,
+      pin: await ensurePin(app, BUYER),
+    });
     const sending = await eventually(
       async () => {
         const p = await paymentOf(app, c.id);
@@ -71,6 +75,7 @@ test('a delivery confirmed while Redis is down is paid once Redis is back, and o
     const { changed } = await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
       contractId: c.id,
       kind: 'FULL' as never,
+      pin: await ensurePin(app, BUYER),
     });
     expect(changed).toBe(true); // the decision commits without Redis: the payout job waits in the outbox
     // Issue 11: the release is a payment row of its own, decided in the same transaction.

@@ -1,7 +1,7 @@
 import { ProviderCallback } from '../src/payment/provider-callback.entity';
 import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 import type { TestApp } from './support/app';
-import { domainOf } from './support/drive';
+import { domainOf, ensurePin } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, SELLER } from './support/fixtures';
 import { auditCount, confirmedContract, fundAndWaitLocked, paymentOf, statusOf } from './support/money-flow';
@@ -35,7 +35,11 @@ const supportTexts = () =>
   (app.running.sms as DevSmsSender).sent.filter((m) => m.to === '+254700000999').map((m) => m.text);
 
 async function releaseByBuyer(contractId: string) {
-  await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId, kind: 'FULL' as never });
+  await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+    contractId,
+    kind: 'FULL' as never,
+    pin: await ensurePin(app, BUYER),
+  });
   return wait(async () => {
     const p = await paymentOf(app, contractId);
     return p.status !== 'LOCKED' && p;
@@ -222,7 +226,11 @@ test('a payout M-Pesa says nothing about stays LOCKED, support is alerted once, 
   const c = await confirmedContract(app);
   const locked = await fundAndWaitLocked(app, c.id, wait);
   fake.holdCallbacks(); // the result, and every status answer reconciliation asks for, are held back
-  await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
+  await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+    contractId: c.id,
+    kind: 'FULL' as never,
+    pin: await ensurePin(app, BUYER),
+  });
   await wait(async () => supportTexts().some((t) => t.includes(c.code) && t.includes('unresolved')));
   expect((await paymentOf(app, c.id)).status).toBe('LOCKED'); // never FAILED: the money may have moved
   await fake.releaseCallbacks();

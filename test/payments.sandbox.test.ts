@@ -1,5 +1,5 @@
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { domainOf } from './support/drive';
+import { domainOf, ensurePin } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, createContract, loginAs, SELLER } from './support/fixtures';
 import { auditCount, confirmedContract, FAST, fundAndWaitLocked, paymentOf, statusOf } from './support/money-flow';
@@ -50,7 +50,7 @@ test('creation to released payment through the API and the workers alone, with o
 
   const confirmed = await app.gql(
     'mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { id } }',
-    { i: { contractId: created.id, kind: 'FULL' } },
+    { i: { contractId: created.id, kind: 'FULL', pin: await ensurePin(app, BUYER) } },
     buyer,
   );
   expect(confirmed.body.errors).toBeUndefined();
@@ -72,7 +72,7 @@ test('creation to released payment through the API and the workers alone, with o
   const before = await outboxRows();
   const again = await app.gql(
     'mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { id } }',
-    { i: { contractId: created.id, kind: 'FULL' } },
+    { i: { contractId: created.id, kind: 'FULL', pin: await ensurePin(app, BUYER) } },
     buyer,
   );
   expect(again.body.errors).toBeUndefined();

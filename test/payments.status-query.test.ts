@@ -4,7 +4,7 @@ import { saysNotFound } from '../adapters/payments/mpesa-callback.routes';
 import { phoneActor } from '../src/auth/actor';
 import type { FakeMpesaServer } from './fakes/fake-mpesa.server';
 import type { TestApp } from './support/app';
-import { domainOf } from './support/drive';
+import { domainOf, ensurePin } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER } from './support/fixtures';
 import { auditCount, confirmedContract, fundAndWaitLocked, paymentOf } from './support/money-flow';
@@ -60,7 +60,11 @@ test('a payout whose status queries answer 2001 stays LOCKED and in doubt, is ne
   fake.queueTimeoutNext(1);
   fake.statusResultCode = 2001;
   try {
-    await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
+    await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+      contractId: c.id,
+      kind: 'FULL' as never,
+      pin: await ensurePin(app, BUYER),
+    });
     const ref = await wait(async () => (await paymentOf(app, c.id)).payoutRef ?? false);
     // Reconciliation asks several times, and each answer is 2001.
     await wait(async () => fake.requestsTo(STATUS_PATH).filter((r) => r.body.Occasion === ref).length >= 3);

@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const MAIN =
-  'Welcome to VoicePact\n1. View My Contracts\n2. Confirm Delivery\n3. Check Payments\n4. Help & Support\n0. Exit';
+  'Welcome to VoicePact\n1. View My Contracts\n2. Confirm Delivery\n3. Check Payments\n4. Help & Support\n5. New Contract\n0. Exit';
 
 test('the main menu, and 0 says goodbye', async () => {
   await phone.dial(newPhone()).expectScreen(MAIN).enter('0').expectEnd('Thank you for using VoicePact!');
@@ -41,17 +41,17 @@ test('View My Contracts lists open contracts newest first; a contract opens its 
     .dial(buyer)
     .enter('1')
     .expectScreen(
-      `Your Contracts:\n1. ${newer.code} Maize (PENDING)\n2. ${older.code} Beans (CONFIRMED)\n0. Back to Main Menu`,
+      `Your Contracts:\n1. ${newer.code} Maize (PENDING)\n2. ${older.code} Beans (CONFIRMED)\n0. Back to Main Menu\n00. Home`,
     )
     .enter('1')
     .expectScreen(
-      `Contract Details\n${newer.code}\nProduct: Maize\nValue: KES 12,000.50\nStatus: Pending\n2. Report Issue\n3. Accept Contract\n0. Back`,
+      `Contract Details\n${newer.code}\nProduct: Maize\nValue: KES 12,000.50\nStatus: Pending\n2. Report Issue\n3. Accept Contract\n4. Decline\n98. More\n0. Back\n00. Home`,
     )
     .enter('0')
     .expect('Your Contracts:')
     .enter('2')
     .expectScreen(
-      `Contract Details\n${older.code}\nProduct: Beans\nValue: KES 8,500\nStatus: Confirmed\n2. Report Issue\n0. Back`,
+      `Contract Details\n${older.code}\nProduct: Beans\nValue: KES 8,500\nStatus: Confirmed\n2. Report Issue\n5. Pay KES 8,500\n98. More\n0. Back\n00. Home`,
     );
 });
 
@@ -59,7 +59,7 @@ test('no open contracts', async () => {
   await phone
     .dial(newPhone())
     .enter('1')
-    .expectScreen('No active contracts found.\n0. Back to Main Menu')
+    .expectScreen('No active contracts found.\n0. Back to Main Menu\n00. Home')
     .enter('0')
     .expectScreen(MAIN);
 });
@@ -107,12 +107,18 @@ test('Confirm Delivery from the main menu: full delivery by the buyer completes 
   await phone
     .dial(buyer)
     .enter('2')
-    .expectScreen(`Select Contract:\n1. ${c.code} Potatoes\n0. Back to Main Menu`)
+    .expectScreen(`Select Contract:\n1. ${c.code} Potatoes\n0. Back to Main Menu\n00. Home`)
     .enter('1')
     .expectScreen(
-      `Confirm Delivery\nContract: ${c.code}\n1. Full Delivery\n2. Partial Delivery\n3. Report Issue\n0. Back`,
+      `Confirm Delivery\nContract: ${c.code}\n1. Full Delivery\n2. Partial Delivery\n3. Report Issue\n0. Back\n00. Home`,
     )
     .enter('1')
+    .expectScreen(`Release KES 12,000.50 to Seller for ${c.code}?\n1. Yes\n2. No\n0. Back\n00. Home`)
+    .enter('1')
+    .expectScreen('Create a 4-digit VoicePact PIN\n0. Back\n00. Home')
+    .enter('2580')
+    .expectScreen('Enter the PIN again\n0. Back\n00. Home')
+    .enter('2580')
     .expectEnd('Full delivery confirmed!\nSeller will be notified.\nPayment will be released.');
   const state = await contractState(app, c.id);
   expect(state.status).toBe('COMPLETED');
@@ -120,7 +126,7 @@ test('Confirm Delivery from the main menu: full delivery by the buyer completes 
     expect.objectContaining({ kind: 'FULL', reportedBy: buyer, acceptedAt: expect.any(String) }),
   ]);
   // Confirming again, from a session opened before: already done, one END line.
-  await phone.dial(buyer).enter('2').expectScreen('No contracts awaiting delivery.\n0. Back to Main Menu');
+  await phone.dial(buyer).enter('2').expectScreen('No contracts awaiting delivery.\n0. Back to Main Menu\n00. Home');
 });
 
 test('full delivery by the seller waits for the buyer', async () => {
@@ -151,7 +157,13 @@ test('partial delivery is recorded with the reporter; 0 returns to the main menu
     .enter('2')
     .enter('1')
     .enter('2')
-    .expectScreen('Partial delivery noted.\nSMS will be sent for details.\n0. Main Menu')
+    .expectScreen('Quantity received? (at most 50 bags)\n0. Back\n00. Home')
+    .enter('60')
+    .expectScreen('Too large.\nQuantity received? (at most 50 bags)\n0. Back\n00. Home')
+    .enter('abc')
+    .expectScreen('Type a number.\nQuantity received? (at most 50 bags)\n0. Back\n00. Home')
+    .enter('20')
+    .expectScreen('Partial delivery noted.\nSMS will be sent for details.\n0. Main Menu\n00. Home')
     .enter('0')
     .expectScreen(MAIN);
   const state = await contractState(app, c.id);
@@ -168,7 +180,7 @@ test('Report Issue raises a dispute; reporting again says it is already open', a
     .enter('1')
     .enter('2')
     .expectScreen(
-      'Report Issue\n1. Not delivered\n2. Poor quality\n3. Wrong quantity\n4. Payment problem\n5. Other\n0. Back',
+      'Report Issue\n1. Not delivered\n2. Poor quality\n3. Wrong quantity\n4. Payment problem\n5. Other\n0. Back\n00. Home',
     )
     .enter('2')
     .expectEnd('Issue reported.\nContract marked for review.\nSupport will contact you.');
@@ -226,16 +238,16 @@ test('Check Payments lists payments with their state; one opens its details', as
   await phone
     .dial(buyer)
     .enter('3')
-    .expectScreen(`Your Payments:\n1. ${c.code} KES 45,000 Held\n0. Back to Main Menu`)
+    .expectScreen(`Your Payments:\n1. ${c.code} KES 45,000 Held\n0. Back to Main Menu\n00. Home`)
     .enter('1')
     .expectScreen(
-      `Payment Details\nContract: ${c.code}\nAmount: KES 45,000\nStatus: Held in escrow\nDate: ${date}\n0. Back`,
+      `Payment Details\nContract: ${c.code}\nAmount: KES 45,000\nStatus: Held in escrow\nDate: ${date}\n0. Back\n00. Home`,
     )
     .enter('0')
     .expect('Your Payments:')
     .enter('0')
     .expectScreen(MAIN);
-  await phone.dial(newPhone()).enter('3').expectScreen('No payments found.\n0. Back to Main Menu');
+  await phone.dial(newPhone()).enter('3').expectScreen('No payments found.\n0. Back to Main Menu\n00. Home');
 });
 
 test('Help & Support shows the support numbers from configuration', async () => {
@@ -243,7 +255,7 @@ test('Help & Support shows the support numbers from configuration', async () => 
     .dial(newPhone())
     .enter('4')
     .expectScreen(
-      'VoicePact Help\nCall 0711 000 999 for support\nSMS HELP to 40404\n1. Language / Lugha\n0. Back to Main Menu',
+      'VoicePact Help\nCall 0711 000 999 for support\nSMS HELP to 40404\n1. Language / Lugha\n2. Change PIN\n0. Back to Main Menu\n00. Home',
     )
     .enter('0')
     .expectScreen(MAIN);
@@ -255,13 +267,13 @@ test('the language is remembered per phone through setLanguage, and every screen
     .dial(me)
     .enter('4')
     .enter('1')
-    .expectScreen('Language / Lugha\n1. English\n2. Kiswahili\n0. Back')
+    .expectScreen('Language / Lugha\n1. English\n2. Kiswahili\n0. Back\n00. Home')
     .enter('2')
     .expectScreen(
-      'Lugha: Kiswahili\nKaribu VoicePact\n1. Mikataba Yangu\n2. Thibitisha Uwasilishaji\n3. Angalia Malipo\n4. Msaada\n0. Ondoka',
+      'Lugha: Kiswahili\nKaribu VoicePact\n1. Mikataba Yangu\n2. Thibitisha Uwasilishaji\n3. Angalia Malipo\n4. Msaada\n5. Mkataba Mpya\n0. Ondoka',
     )
     .enter('1')
-    .expectScreen('Hakuna mikataba hai.\n0. Rudi Menyu Kuu');
+    .expectScreen('Hakuna mikataba hai.\n0. Rudi Menyu Kuu\n00. Mwanzo');
   const token = await loginAs(app, me);
   const viewer = await app.gql('{ viewer { language } }', {}, token);
   expect(viewer.body.data.viewer.language).toBe('SW');
@@ -282,7 +294,7 @@ test('navigation: history in the path, 00 from anywhere, invalid input, a shortc
     .enter('1')
     .enter('7')
     .expectScreen(
-      `Invalid selection. Please try again.\nYour Contracts:\n1. ${c.code} Maize (ACTIVE)\n0. Back to Main Menu`,
+      `Invalid selection. Please try again.\nYour Contracts:\n1. ${c.code} Maize (ACTIVE)\n0. Back to Main Menu\n00. Home`,
     )
     .enter('1')
     .expect('Contract Details');
@@ -319,7 +331,7 @@ test('an invalid selection on a long screen still fits in 160 characters and kee
   const again = await phone.dial(buyer).enter('1').enter('1').enter('6');
   expect(again.screen.length).toBeLessThanOrEqual(160);
   expect(again.screen).toMatch(/^Invalid selection\. Please try again\.\n/);
-  expect(again.screen).toContain('2. Report Issue\n3. Accept Contract\n0. Back');
+  expect(again.screen).toContain('2. Report Issue\n3. Accept Contract\n4. Decline\n98. More\n0. Back\n00. Home');
 });
 
 test('a long list pages behind 98. More without cutting a label; 0 goes back a page', async () => {
@@ -330,14 +342,14 @@ test('a long list pages behind 98. More without cutting a label; 0 goes back a p
   const newestFirst = made.reverse();
   const first = await phone.dial(buyer).enter('1');
   const items = first.screen.split('\n').filter((l) => /^[1-7]\. /.test(l));
-  expect(first.screen).toContain('\n98. More\n0. Back to Main Menu');
+  expect(first.screen).toContain('\n98. More\n0. Back to Main Menu\n00. Home');
   expect(first.screen.length).toBeLessThanOrEqual(160);
   items.forEach((line, i) => expect(line).toBe(`${i + 1}. ${newestFirst[i].code} Crop number ${8 - i} (PENDING)`));
   const handset = phone.dial(buyer).enter('1').enter('98');
   const second = await handset;
   expect(second.screen).toMatch(/^Your Contracts:\n1\. /);
   expect(second.screen).toContain(`1. ${newestFirst[items.length].code} `);
-  expect(second.screen).toMatch(/\n0\. Back$/);
+  expect(second.screen).toMatch(/\n0\. Back\n00\. Home$/);
   // Item 1 of page two is the contract after the last one on page one.
   await handset
     .enter('1')

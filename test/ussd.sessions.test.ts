@@ -28,25 +28,25 @@ describe('replays', () => {
   test('the same sessionId and text again returns the same reply and acts once', async () => {
     const buyer = newPhone();
     const c = await activeContract(app, { buyer, seller: newPhone() });
-    const handset = phone.dial(buyer).enter('2').enter('1').enter('2').expect('Partial delivery noted.');
+    const handset = phone.dial(buyer).enter('2').enter('1').enter('2').enter('5').expect('Partial delivery noted.');
     const first = await handset;
-    const again = await hop(handset.sessionId, buyer, '2*1*2');
+    const again = await hop(handset.sessionId, buyer, '2*1*2*5');
     expect(again.body).toBe(first.body);
     expect((await contractState(app, c.id)).deliveries).toHaveLength(1);
-    expect((await sessionRow(handset.sessionId)).hops).toBe(4); // the replay was not a hop
+    expect((await sessionRow(handset.sessionId)).hops).toBe(5); // the replay was not a hop
   });
 
   test('two identical requests arriving together act once and answer alike', async () => {
     for (let round = 0; round < 4; round++) {
       const buyer = newPhone();
       const c = await activeContract(app, { buyer, seller: newPhone() });
-      const handset = phone.dial(buyer).enter('2').enter('1').expect('2. Partial Delivery');
+      const handset = phone.dial(buyer).enter('2').enter('1').enter('2').expect('Quantity received?');
       await handset;
       const [a, b] = await Promise.all([
-        hop(handset.sessionId, buyer, '2*1*2'),
-        hop(handset.sessionId, buyer, '2*1*2'),
+        hop(handset.sessionId, buyer, '2*1*2*5'),
+        hop(handset.sessionId, buyer, '2*1*2*5'),
       ]);
-      expect(a.body).toBe('CON Partial delivery noted.\nSMS will be sent for details.\n0. Main Menu');
+      expect(a.body).toBe('CON Partial delivery noted.\nSMS will be sent for details.\n0. Main Menu\n00. Home');
       expect(b.body).toBe(a.body);
       expect((await contractState(app, c.id)).deliveries).toHaveLength(1);
     }
@@ -78,9 +78,9 @@ describe('replays', () => {
     const c = await activeContract(app, { buyer, seller: newPhone() });
     await phone
       .session(buyer)
-      .send('2*1*1')
+      .send('2*1*1*1*2580*2580')
       .expectEnd('Full delivery confirmed!\nSeller will be notified.\nPayment will be released.');
-    const again = await phone.session(buyer).send('2*1*1');
+    const again = await phone.session(buyer).send('2*1*1*1*2580*2580');
     expect(again.body).toMatch(/^CON Invalid selection/); // nothing left to confirm: the list is empty
     const state = await contractState(app, c.id);
     expect(state.deliveries).toHaveLength(1);
@@ -126,7 +126,7 @@ describe('continue where you left off', () => {
     const c = await droppedAtDetails(me);
     await phone
       .dial(me)
-      .expectScreen('Continue where you left off?\n1. Yes\n2. No')
+      .expectScreen('Continue where you left off?\n1. Yes\n2. No\n0. Back\n00. Home')
       .enter('1')
       .expect(`Contract Details\n${c.code}\nProduct: Sorghum`)
       .enter('0')
@@ -164,7 +164,7 @@ describe('continue where you left off', () => {
     await droppedAtDetails(me);
     await phone
       .dial(me)
-      .expectScreen('Endelea ulipoishia?\n1. Ndiyo\n2. Hapana')
+      .expectScreen('Endelea ulipoishia?\n1. Ndiyo\n2. Hapana\n0. Rudi\n00. Mwanzo')
       .enter('1')
       .expect('Maelezo ya Mkataba');
   });

@@ -16,6 +16,8 @@ export interface SessionContext {
   stack?: Frame[];
   /** The screens of an earlier session this one was offered to continue. */
   saved?: Frame[];
+  /** Steps of the path typed on PIN screens: stored masked (last_input), and masked alike before comparing. */
+  secret?: number[];
 }
 
 export interface SessionRow {

@@ -2,7 +2,7 @@ import { errorLine } from './ussd.errors';
 import { UssdOperationError } from './ussd.graphql';
 import { endScreen, layout, render } from './ussd.renderer';
 import { TEXTS } from './ussd.texts';
-import type { Action, Frame, Hop, Menu, Next } from './ussd.types';
+import type { Action, Frame, Hop, Menu, Next, Shown, View } from './ussd.types';
 
 /**
  * Navigation, and nothing else: inputs move along the back stack following the options of the screen on
@@ -26,6 +26,8 @@ export interface Outcome {
   /** The screen shown (or the one that ended the session), for logs and metrics. */
   menu: string;
   invalid: boolean;
+  /** Which of the inputs (by their index in `inputs`) were typed on a secret screen (a PIN). */
+  secret: number[];
 }
 
 interface Step {
@@ -51,11 +53,21 @@ export class Engine {
     let current = await this.shown(hop, stack.length ? stack : initial);
     let flash: string | undefined;
     let invalid = false;
-    for (const input of inputs) {
+    const secret: number[] = [];
+    for (const [index, input] of inputs.entries()) {
       const top = current[current.length - 1];
       const { keys, otherwise } = top.v!;
+      if (top.v!.secret) secret.push(index);
       const next =
-        input === '00' ? HOME : Object.hasOwn(keys, input) ? keys[input] : input === '0' ? BACK : (otherwise ?? null);
+        input === '00'
+          ? HOME
+          : Object.hasOwn(keys, input)
+            ? keys[input]
+            : input === '0'
+              ? BACK
+              : otherwise && 'act' in otherwise
+                ? { act: otherwise.act, p: { ...otherwise.p, in: input } }
+                : (otherwise ?? null);
       invalid = !next;
       if (!next) {
         flash = hop.t.invalid;
@@ -63,12 +75,12 @@ export class Engine {
       }
       const step = await this.follow(hop, current, next, locked);
       if (step.end !== undefined)
-        return { text: render(endScreen(step.end)), end: true, stack: [], menu: top.m, invalid: false };
+        return { text: render(endScreen(step.end)), end: true, stack: [], menu: top.m, invalid: false, secret };
       current = step.stack;
       flash = step.flash;
     }
     const top = current[current.length - 1];
-    return { text: render(top.v!, flash), end: false, stack: current, menu: top.m, invalid };
+    return { text: withWarning(top.v!, flash, hop.warn), end: false, stack: current, menu: top.m, invalid, secret };
   }
 
   /** The stack as stored: screens of static menus are dropped (laid out again when needed). */
@@ -79,6 +91,7 @@ export class Engine {
   private async follow(hop: Hop, stack: Frame[], next: Next, locked: boolean): Promise<Step> {
     try {
       if ('home' in next) return { stack: [await this.open(hop, { m: MAIN })] };
+      if ('again' in next) return { stack };
       if ('back' in next)
         return {
           stack: stack.length > 1 ? await this.shown(hop, stack.slice(0, -1)) : [await this.open(hop, { m: MAIN })],
@@ -134,8 +147,27 @@ export class Engine {
     const menu = this.menus[frame.m] ?? this.menus[MAIN];
     const m = this.menus[frame.m] ? frame.m : MAIN;
     const p = frame.p ?? {};
-    const view = await menu.view(hop, p);
+    const view = withWayOut(await menu.view(hop, p), m, hop);
     const page = (shown: number): Next => ({ go: m, p: { ...p, o: Number(p.o ?? 0) + shown } });
-    return { m, ...(frame.p ? { p: frame.p } : {}), v: layout(view, hop.t, page) };
+    const v = layout(view, hop.t, page);
+    return { m, ...(frame.p ? { p: frame.p } : {}), v: view.secret ? { ...v, secret: true } : v };
   }
+}
+
+/** Every screen below the main menu offers `0. Back` and `00. Home` (the engine honours both everywhere). */
+function withWayOut(view: View, menu: string, hop: Hop): View {
+  if (menu === MAIN || view.end) return view;
+  const options = [...(view.options ?? [])];
+  if (!options.some((o) => o.key === '0')) options.push({ key: '0', label: hop.t.back, next: BACK });
+  if (!options.some((o) => o.key === '00')) options.push({ key: '00', label: hop.t.home, next: HOME });
+  return { ...view, options };
+}
+
+/** The screen, with the "session ends soon" line above it when that line fits without leaving an option out. */
+function withWarning(shown: Shown, flash: string | undefined, warn: string | undefined): string {
+  const plain = render(shown, flash);
+  if (!warn) return plain;
+  const warned = render(shown, flash ? `${flash}\n${warn}` : warn);
+  const lines = new Set(warned.slice(4).split('\n'));
+  return shown.opts.every(([key, label]) => lines.has(`${key}. ${label}`)) ? warned : plain;
 }

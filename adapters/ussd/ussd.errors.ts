@@ -18,6 +18,10 @@ export function errorLine(code: string, t: Texts, contractCode = ''): string {
     case 'CONFLICT':
     case 'RATE_LIMITED':
       return t.busy;
+    case 'PIN_LOCKED':
+      return t.pinLockedNow;
+    case 'PIN_WEAK':
+      return t.pinWeak;
     default:
       return t.unavailable;
   }

@@ -26,12 +26,24 @@ export const DOCS = {
   contracts:
     'query UssdContracts($status: [ContractStatus!], $first: Int) { contracts(status: $status, first: $first) { pageInfo { hasNextPage } nodes { id code product status } } }',
   contract:
-    'query UssdContract($id: ID!) { contract(id: $id) { id code product totalAmount currency status parties { phoneNumber acceptedAt } } }',
+    'query UssdContract($id: ID!) { contract(id: $id) { id code product totalAmount currency status parties { phoneNumber role acceptedAt } payments { status } } }',
+  /** What the further screens of a contract need (98 More, release, partial delivery). */
+  contractFull:
+    'query UssdContractFull($id: ID!) { contract(id: $id) { id code product quantity unit totalAmount currency status deliveryLocation deliveryDeadline parties { phoneNumber role name acceptedAt } deliveries { kind quantity } disputes { reason status outcome } } }',
   payments:
     'query UssdPayments($first: Int) { payments(first: $first) { pageInfo { hasNextPage } nodes { id amount currency status createdAt contract { code } } } }',
   accept: 'mutation UssdAccept($id: ID!) { acceptContract(contractId: $id) { id } }',
   confirm: 'mutation UssdConfirm($input: ConfirmDeliveryInput!) { confirmDelivery(input: $input) { id acceptedAt } }',
   report: 'mutation UssdReport($input: ReportIssueInput!) { reportIssue(input: $input) { id } }',
+  decline: 'mutation UssdDecline($id: ID!) { declineContract(contractId: $id) { id } }',
+  fund: 'mutation UssdFund($id: ID!) { fundEscrow(contractId: $id) { id } }',
+  create: 'mutation UssdCreate($input: CreateContractInput!) { createContract(input: $input) { id code } }',
+  checkField:
+    'query UssdCheckField($field: ContractDraftField!, $value: String!) { checkContractField(field: $field, value: $value) { ok value problem } }',
+  recentProducts: 'query UssdRecentProducts { recentProducts }',
+  pinState: 'query UssdPinState { viewer { pinState } }',
+  setPin: 'mutation UssdSetPin($pin: String!) { setPin(pin: $pin) }',
+  changePin: 'mutation UssdChangePin($old: String!, $new: String!) { changePin(oldPin: $old, newPin: $new) }',
   setLanguage: 'mutation UssdSetLanguage($language: Language!) { setLanguage(language: $language) { language } }',
 } as const;
 
@@ -40,6 +52,8 @@ export class UssdOperationError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** The error's extensions (attemptsLeft of a wrong PIN, what is still due...). */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'UssdOperationError';
@@ -116,7 +130,7 @@ export class UssdGraphQL {
     });
     if (errors?.length) {
       const { code, message } = this.operations.codeOf(errors[0]);
-      throw new UssdOperationError(code, message);
+      throw new UssdOperationError(code, message, errors[0].extensions ?? {});
     }
     return { data: data as T, notices: contextValue.notices };
   }

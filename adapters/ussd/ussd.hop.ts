@@ -8,6 +8,7 @@ import type { DomainDeps } from '../../src/domain';
 import { MAIN, NeedsLock, type Engine } from './ussd.engine';
 import { DOCS, UssdGraphQL, type UssdOperations } from './ussd.graphql';
 import { render, endScreen } from './ussd.renderer';
+import { maskPath } from './ussd.secret';
 import { TEXTS } from './ussd.texts';
 import type { Frame, Hop, Lang } from './ussd.types';
 import type { SessionCache } from './session.cache';
@@ -35,6 +36,8 @@ export interface HopAnswer {
   text: string;
   outcome: HopOutcome;
   menu: string;
+  /** The request's path with secret inputs (PINs) masked: what logs may show. */
+  path?: string;
   /** Set when this answer ended the session. */
   session?: { durationMs: number; hops: number };
 }
@@ -130,7 +133,7 @@ export class HopRunner {
     const { current, fresh, previous } = await this.d.store.open(em, req.sessionId, req.phone);
     if (current.phone !== req.phone) throw new SessionOwnerError('sessionId belongs to another phoneNumber');
     ctl.lang = current.context.lang;
-    if (current.lastInput === req.text && current.lastResponse) return replayOf(current);
+    if (current.lastInput === masked(req.text, current) && current.lastResponse) return replayOf(current);
     const saved = fresh && req.text === '' ? resumable(previous) : current.context.saved;
     const result = await this.compute(em, current, req, saved, false, ctl);
     // Past the deadline the caller was told "unavailable": do not store a reply they never saw.
@@ -144,7 +147,7 @@ export class HopRunner {
     let stored: { row: SessionRow; write: SessionWrite } | undefined;
     const answer = await this.d.orm.em.fork().transactional(async (em) => {
       const row = await this.d.store.lock(em, req.sessionId);
-      if (row.lastInput === req.text && row.lastResponse) return replayOf(row);
+      if (row.lastInput === masked(req.text, row) && row.lastResponse) return replayOf(row);
       const result = await this.compute(em, row, req, row.context.saved, true, ctl);
       if (ctl.timedOut) throw new DeadlinePassed(); // rolls the mutation back with the session
       if (await this.d.store.save(em, req.sessionId, result.write, row.lastInput))
@@ -170,16 +173,23 @@ export class HopRunner {
     const lang = row.context.lang ?? (await gql.run<{ viewer: { language: Lang } }>(DOCS.viewer)).data.viewer.language;
     ctl.lang = lang;
     const hop: Hop = { phone: req.phone, lang, t: TEXTS[lang], config: this.d.config, gql, saved };
-    const { stack, inputs } = plan(row, req.text);
+    // Near the network's end of the session (AT: 180 s), the screen says so when it fits.
+    if (Date.now() - new Date(row.createdAt).getTime() >= this.d.config.USSD_SESSION_WARN_AFTER_SECONDS * 1000)
+      hop.warn = hop.t.sessionEnding;
+    const { stack, inputs, base } = plan(row, req.text);
     const initial: Frame[] = [{ m: saved?.length ? 'resume' : MAIN }];
     // A path with an empty step ("**", a leading "*") or too many steps is one invalid selection where the caller is.
     const odd = inputs.length > MAX_INPUTS || inputs.includes('');
     const out = await this.d.engine.apply(hop, stack, odd ? [''] : inputs, locked, initial);
     ctl.lang = hop.lang;
+    // Inputs typed on a PIN screen, by their step in the path: stored and logged masked, never in the clear.
+    const secret = [...(base ? (row.context.secret ?? []) : []), ...(odd ? [] : out.secret.map((i) => base + i))];
+    const path = maskPath(req.text, secret);
     const answer: HopAnswer = {
       text: out.text,
       outcome: out.end ? 'end' : out.invalid ? 'invalid' : 'con',
       menu: out.menu,
+      path,
       ...(out.end
         ? { session: { durationMs: Date.now() - new Date(row.createdAt).getTime(), hops: row.hops + 1 } }
         : {}),
@@ -188,28 +198,40 @@ export class HopRunner {
       lang: hop.lang,
       stack: this.d.engine.keep(out.stack),
       ...(saved?.length ? { saved: this.d.engine.keep(saved) } : {}),
+      ...(secret.length ? { secret } : {}),
     };
-    return { answer, write: { menu: out.menu, context, text: req.text, response: out.text, end: out.end } };
+    return { answer, write: { menu: out.menu, context, text: path, response: out.text, end: out.end } };
   }
 }
 
 function replayOf(row: SessionRow): HopAnswer {
-  return { text: row.lastResponse!, outcome: 'replay', menu: row.context.stack?.at(-1)?.m ?? 'end' };
+  return {
+    text: row.lastResponse!,
+    outcome: 'replay',
+    menu: row.context.stack?.at(-1)?.m ?? 'end',
+    path: row.lastInput ?? '',
+  };
 }
+
+/** The request's path as the session stores it: the steps typed on PIN screens masked. */
+const masked = (text: string, row: SessionRow) => maskPath(text, row.context.secret ?? []);
 
 /**
  * The inputs this request adds to where the session is. AT sends the whole path (`1*2*3`), so normally
  * the new part follows the stored one; anything else (a shortcut dial, a stale resend) is replayed from
  * the first screen.
  */
-function plan(row: SessionRow, text: string): { stack: Frame[]; inputs: string[] } {
+function plan(row: SessionRow, text: string): { stack: Frame[]; inputs: string[]; base: number } {
   const stack = row.context.stack ?? [];
   const last = row.lastInput;
   if (stack.length && last !== null) {
-    if (last === '' && text !== '') return { stack, inputs: text.split('*') };
-    if (last !== '' && text.startsWith(`${last}*`)) return { stack, inputs: text.slice(last.length + 1).split('*') };
+    if (last === '' && text !== '') return { stack, inputs: text.split('*'), base: 0 };
+    // The stored path has its PIN steps masked: compare the new path masked the same way, step by step.
+    const known = last.split('*').length;
+    if (last !== '' && masked(text, row).startsWith(`${last}*`))
+      return { stack, inputs: text.split('*').slice(known), base: known };
   }
-  return { stack: [], inputs: text === '' ? [] : text.split('*') };
+  return { stack: [], inputs: text === '' ? [] : text.split('*'), base: 0 };
 }
 
 /** The phone's previous session, if it stopped without an END somewhere past the main menu. */

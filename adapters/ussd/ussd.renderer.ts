@@ -11,6 +11,7 @@ import type { Next, Shown, View } from './ussd.types';
 export const SCREEN_LIMIT = 160;
 export const MAX_OPTIONS = 8;
 export const MORE_KEY = '98';
+export const HOME_KEY = '00';
 /** A shortened line keeps at least this much, or it goes. */
 const MIN_KEPT = 10;
 
@@ -50,9 +51,11 @@ export function layout(view: View, t: Texts, page: (shown: number) => Next, flas
   const fixed = (view.options ?? []).map((o) => ({ ...o, label: toGsm7(o.label) }));
   const items = (view.items ?? []).map((i) => ({ ...i, label: toGsm7(i.label) }));
   let chosen: { n: number; more: boolean; body: string[] } | null = null;
-  for (let n = Math.min(items.length, MAX_OPTIONS - fixed.length); n >= Math.min(1, items.length) && !chosen; n--) {
+  // `00. Home` is the way out every screen has (issue 9), not one of the screen's 8 choices.
+  const counted = fixed.filter((o) => o.key !== HOME_KEY).length;
+  for (let n = Math.min(items.length, MAX_OPTIONS - counted); n >= Math.min(1, items.length) && !chosen; n--) {
     const more = n < items.length || Boolean(view.moreBeyond);
-    if (n + fixed.length + (more ? 1 : 0) > MAX_OPTIONS) continue;
+    if (n + counted + (more ? 1 : 0) > MAX_OPTIONS) continue;
     const opts = optionsOf(items.slice(0, n), more, fixed, t);
     const fitted = fitBody(prefix, body, opts.map(optionLine));
     if (fitted) chosen = { n, more, body: fitted };

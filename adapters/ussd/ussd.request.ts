@@ -88,7 +88,8 @@ export function parseEventFields(body: unknown): Parsed<EventFields> {
       status,
       durationMs: duration.value,
       hops: hops.value,
-      input: cut('input', 200),
+      // AT's last input may be a PIN: every 4-digit step is masked before it is stored (a diagnostic column).
+      input: cut('input', 200)?.replace(/(^|\*)\d{4}(?=\*|$)/g, '$1####') ?? null,
       errorMessage: cut('errorMessage', 200),
       cost: cut('cost', 40),
     },

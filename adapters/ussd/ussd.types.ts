@@ -15,7 +15,8 @@ export type Next =
   | { go: string; p?: Params } // open a screen on top of this one
   | { act: string; p?: Params } // run an action, then show what it says
   | { back: 1 }
-  | { home: 1 };
+  | { home: 1 }
+  | { again: 1 }; // show the screen on the phone again (a re-asked question, with a flash line saying why)
 
 /** A screen as the phone showed it: enough to show it again (back, invalid input) without loading anything. */
 export interface Shown {
@@ -28,6 +29,8 @@ export interface Shown {
   /** Where any input that is not an option leads (instead of "Invalid selection"). */
   otherwise?: Next;
   end?: boolean;
+  /** What is typed here is a secret (a PIN): it is masked in the stored path and the logs. */
+  secret?: boolean;
 }
 
 /** One screen on the back stack. */
@@ -47,9 +50,14 @@ export interface View {
   moreBeyond?: boolean;
   /** Fixed options with their own keys, shown after the list. */
   options?: Array<{ key: string; label: string; next: Next }>;
-  /** Where any other input leads; without it, other input is an invalid selection. */
+  /**
+   * Where any other input leads; without it, other input is an invalid selection. The input itself reaches
+   * an `act` as `p.in` (free text: a phone number, a quantity, a PIN).
+   */
   otherwise?: Next;
   end?: boolean;
+  /** What is typed here is a secret (a PIN): masked in the stored path and the logs; `otherwise` must be an act. */
+  secret?: boolean;
 }
 
 /** What one hop knows: who is calling, in which language, and the way into our GraphQL schema. */
@@ -61,6 +69,8 @@ export interface Hop {
   gql: UssdGraphQL;
   /** The back stack of an earlier session this phone may continue (the resume prompt). */
   saved?: Frame[];
+  /** A line for the screen when the network is about to end the session ("Reply soon..."). */
+  warn?: string;
 }
 
 export interface Menu {

@@ -67,6 +67,13 @@ export class ContractResolver {
     return settle(ctx, await ctx.domain.contracts.cancel(ctx.actor, contractId, reason));
   }
 
+  @Mutation(() => ContractType, {
+    description: 'A party turns down a PENDING contract: cancelled as "declined by <role>", the others are texted',
+  })
+  async declineContract(@Arg('contractId', () => ID) contractId: string, @Ctx() ctx: GraphQLContext) {
+    return settle(ctx, await ctx.domain.contracts.decline(ctx.actor, contractId));
+  }
+
   // Roots are typed with type aliases on purpose: a class type here makes type-graphql copy every root
   // into an instance of it (for Contract, a whole entity per row).
   @FieldResolver(() => [PartyType])

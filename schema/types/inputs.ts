@@ -79,6 +79,12 @@ export class ConfirmDeliveryInput {
       'Your key for this confirmation: sent again with the same key it changes nothing (one lot, one release)',
   })
   idempotencyKey?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The buyer's 4-digit VoicePact PIN: required when this confirmation releases money",
+  })
+  pin?: string | null;
 }
 
 @InputType()

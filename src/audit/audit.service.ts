@@ -4,7 +4,7 @@ import { AuditEvent } from './audit-event.entity';
 
 export interface AuditEntry {
   contractId: string | null;
-  subject: 'contract' | 'party' | 'delivery' | 'payment' | 'dispute';
+  subject: 'contract' | 'party' | 'delivery' | 'payment' | 'dispute' | 'pin';
   subjectId?: string | null;
   action: string;
   from?: string | null;

@@ -13,7 +13,12 @@ export type ErrorCode =
   | 'INVALID_TRANSITION'
   | 'CONFLICT'
   | 'RATE_LIMITED'
-  | 'PROVIDER_ERROR';
+  | 'PROVIDER_ERROR'
+  | 'PIN_REQUIRED'
+  | 'PIN_INVALID'
+  | 'PIN_LOCKED'
+  | 'PIN_NOT_SET'
+  | 'PIN_WEAK';
 
 export class DomainError extends Error {
   constructor(

@@ -42,3 +42,22 @@ export function maskPhone(phone: string | null | undefined): string {
   if (!phone) return '';
   return phone.length <= 7 ? '***' : `${phone.slice(0, 7)}***${phone.slice(-3)}`;
 }
+
+/**
+ * Why money could not reach this number, or null when it can: a buyer or seller must hold a mobile number of
+ * a country the payment provider serves (a landline or a foreign number leaves the escrow with nowhere to go).
+ */
+export function paymentPhoneProblem(e164: string, countries: readonly string[]): 'NOT_MOBILE' | 'COUNTRY' | null {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed?.country || !countries.includes(parsed.country)) return 'COUNTRY';
+  const type = parsed.getType();
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? null : 'NOT_MOBILE';
+}
+
+/** A number as people read it at home, masked: +254722000111 -> 0722***111 (screens and texts for the other party). */
+export function maskLocal(phone: string): string {
+  const parsed = parsePhoneNumberFromString(phone);
+  if (!parsed) return maskPhone(phone);
+  const national = `0${parsed.nationalNumber}`;
+  return national.length <= 7 ? '***' : `${national.slice(0, 4)}***${national.slice(-3)}`;
+}

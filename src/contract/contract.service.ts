@@ -16,6 +16,7 @@ import { notify } from '../outbox/outbox';
 import { idempotent } from '../idempotency/idempotency.service';
 import { STATUS_EVENT, webhookEvent } from '../webhook/webhook.events';
 import { Contract } from './contract.entity';
+import { amountInLimits, checkDraftField, type DraftField } from './contract.draft';
 import { ContractStatus, PartyRole, TRANSITIONS } from './contract.enums';
 import { validateContract, type CreateContractData } from './contract.validation';
 import { Party } from './party.entity';
@@ -50,9 +51,21 @@ export class ContractService {
         (c) => c.id,
         (id) => this.get(actor, id),
       );
-    const v = validateContract(input, this.ctx.now(), this.ctx.config.DEFAULT_COUNTRY);
+    const v = validateContract(
+      input,
+      this.ctx.now(),
+      this.ctx.config.DEFAULT_COUNTRY,
+      this.ctx.config.PAYMENT_COUNTRIES,
+    );
     if (actor.kind === 'phone' && !v.parties.some((p) => p.phoneNumber === actor.phone))
       throw new DomainError('FORBIDDEN', 'You can only create contracts you are a party to');
+    if (actor.kind === 'phone') {
+      // A phone user's deal is paid by M-Pesa: whole shillings within the configured limits.
+      if (!/^\d+(\.0+)?$/.test(v.totalAmount))
+        throw badInput('totalAmount must be whole shillings', { field: 'totalAmount' });
+      const limits = amountInLimits(v.totalAmount, this.ctx.config);
+      if (limits) throw badInput(`totalAmount must be ${limits.message}`, { field: 'totalAmount' });
+    }
     return this.ctx.em.transactional(async (em) => {
       const { parties, ...fields } = v;
       const contract = em.create(Contract, {
@@ -80,6 +93,24 @@ export class ContractService {
       webhookEvent(em, this.ctx.now(), 'contract.created', contract);
       return contract;
     });
+  }
+
+  /** One answer of a contract being drafted, checked as createContract would check it. */
+  checkDraft(actor: Actor, field: DraftField, value: string) {
+    requireAuthenticated(actor);
+    return checkDraftField(field, value, actor.kind === 'phone' ? actor.phone : null, this.ctx.config, this.ctx.now());
+  }
+
+  /** This phone's most recent products, newest first, without repeats (the New Contract product list). */
+  async recentProducts(actor: Actor, limit = 3): Promise<string[]> {
+    requireAuthenticated(actor);
+    if (actor.kind !== 'phone') return [];
+    const rows = await this.ctx.em.find(Contract, contractScope(actor), {
+      fields: ['product'],
+      orderBy: { createdAt: 'desc' },
+      limit: 20,
+    });
+    return [...new Set(rows.map((r) => r.product))].slice(0, limit);
   }
 
   async get(actor: Actor, ref: string): Promise<Contract> {
@@ -142,8 +173,10 @@ export class ContractService {
         action: 'accepted',
       });
       notify(em, this.ctx.now(), 'contract.accepted', party.id, { contractId: contract.id });
-      if (contract.parties.getItems().every((p) => p.acceptedAt))
+      if (contract.parties.getItems().every((p) => p.acceptedAt)) {
         this.transition(em, actor, contract, ContractStatus.CONFIRMED);
+        notify(em, this.ctx.now(), 'contract.confirmed', contract.id);
+      }
       return changed(contract);
     });
   }
@@ -160,6 +193,33 @@ export class ContractService {
       if (contract.status === ContractStatus.ACTIVE) throw invalidTransition(contract.status, ContractStatus.CANCELLED);
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason: reason?.slice(0, 280) ?? null });
       notify(em, this.ctx.now(), 'contract.cancelled', contract.id);
+      return changed(contract);
+    });
+  }
+
+  /**
+   * A party turns down a proposed deal, or withdraws from it before everyone accepted: only while it is
+   * PENDING. It is cancelled with the reason "declined by <role>", and the other parties are told.
+   */
+  async decline(actor: Actor, ref: string): Promise<Outcome<Contract>> {
+    return this.ctx.em.transactional(async (em) => {
+      const contract = await this.lock(em, actor, ref);
+      const party = actingParty(actor, contract);
+      if (contract.status === ContractStatus.CANCELLED)
+        return alreadyDone(contract, `Contract ${contract.code} is already cancelled`);
+      if (contract.status !== ContractStatus.PENDING)
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `Contract ${contract.code} is ${contract.status}: only a pending contract can be declined`,
+        );
+      if (party.acceptedAt)
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `You accepted contract ${contract.code}; it can no longer be declined`,
+        );
+      const reason = `declined by ${party.role.toLowerCase()}`;
+      this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason });
+      notify(em, this.ctx.now(), 'contract.declined', contract.id, { by: party.id });
       return changed(contract);
     });
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { badInput } from '../common/errors';
 import { Decimal, parseAmount } from '../common/money';
-import { normalizePhone } from '../common/phone';
+import { normalizePhone, paymentPhoneProblem } from '../common/phone';
 import { hasControlCharacters } from '../common/text';
 import { PartyRole } from './contract.enums';
 
@@ -35,7 +35,18 @@ export type ValidContract = Omit<z.output<typeof contractInput>, 'parties'> & {
   parties: Array<{ phoneNumber: string; role: PartyRole; name: string | null }>;
 };
 
-export function validateContract(input: CreateContractData, now: Date, defaultCountry: string): ValidContract {
+/** Why a buyer's or seller's number cannot take part, in words an API client and a support agent read. */
+export const PAYMENT_PHONE_MESSAGE = {
+  NOT_MOBILE: 'must be a mobile number (M-Pesa cannot charge or pay a landline)',
+  COUNTRY: 'must be a mobile number of a country the payment provider serves',
+} as const;
+
+export function validateContract(
+  input: CreateContractData,
+  now: Date,
+  defaultCountry: string,
+  paymentCountries: readonly string[] = [defaultCountry],
+): ValidContract {
   const parsed = contractInput.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -56,6 +67,15 @@ export function validateContract(input: CreateContractData, now: Date, defaultCo
     } catch (err) {
       throw badInput(`parties.${i}.phoneNumber: ${(err as Error).message}`, { field: `parties.${i}.phoneNumber` });
     }
+  });
+  parties.forEach((p, i) => {
+    if (p.role !== PartyRole.BUYER && p.role !== PartyRole.SELLER) return;
+    const problem = paymentPhoneProblem(p.phoneNumber, paymentCountries);
+    if (problem)
+      throw badInput(
+        `parties.${i}.phoneNumber: the ${p.role.toLowerCase()}'s number ${PAYMENT_PHONE_MESSAGE[problem]} (${paymentCountries.join(', ')})`,
+        { field: `parties.${i}.phoneNumber`, reason: problem },
+      );
   });
   for (const role of [PartyRole.BUYER, PartyRole.SELLER]) {
     const n = parties.filter((p) => p.role === role).length;

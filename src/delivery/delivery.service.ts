@@ -16,6 +16,7 @@ import { lotAmount, quantityDue } from '../escrow/lots';
 import { enqueue, notify, notifyLater, QUEUES } from '../outbox/outbox';
 import { webhookEvent } from '../webhook/webhook.events';
 import type { PaymentService } from '../payment/payment.service';
+import type { PinService } from '../pin/pin.service';
 import { Delivery, DeliveryKind } from './delivery.entity';
 
 export interface ConfirmDeliveryInput {
@@ -26,6 +27,8 @@ export interface ConfirmDeliveryInput {
   note?: string | null;
   /** The caller's key: the same confirmation sent again (a replay, a double tap) changes nothing. */
   idempotencyKey?: string | null;
+  /** The buyer's VoicePact PIN: required when this confirmation releases money. */
+  pin?: string | null;
 }
 
 export const RELEASE_WINDOW_JOB = 'release-window';
@@ -35,6 +38,7 @@ export class DeliveryService {
     private readonly ctx: ServiceContext,
     private readonly contracts: ContractService,
     private readonly payments: PaymentService,
+    private readonly pins: PinService,
   ) {}
 
   /**
@@ -71,13 +75,17 @@ export class DeliveryService {
           if (lot.lte(0) || lot.gt(due))
             throw badInput(`quantity must be above 0 and at most the ${trimQty(due)} ${contract.unit} still due`, {
               field: 'quantity',
+              due: trimQty(due),
             });
         }
         const d = this.record(em, actor, contract, party.role, input);
         notify(em, this.ctx.now(), 'delivery.partial', d.id);
         if (input.quantity == null) return changed(d);
-        if (party.role === PartyRole.BUYER) await this.accept(em, actor, contract, d);
-        else this.sellerReported(em, contract, d);
+        if (party.role === PartyRole.BUYER) {
+          // A lot the buyer accepts is paid for at once: money out of escrow needs the PIN.
+          await this.requireReleasePin(actor, input.pin);
+          await this.accept(em, actor, contract, d);
+        } else this.sellerReported(em, contract, d);
         return changed(d);
       }
       const pending = await em.findOne(
@@ -93,6 +101,8 @@ export class DeliveryService {
         this.sellerReported(em, contract, d);
         return changed(d);
       }
+      // The buyer's full confirmation releases the escrow: money out of escrow needs the PIN, checked here once.
+      await this.requireReleasePin(actor, input.pin);
       const d = pending ?? this.record(em, actor, contract, party.role, input);
       await this.accept(em, actor, contract, d);
       return changed(d);
@@ -112,6 +122,20 @@ export class DeliveryService {
       await this.accept(em, actor, contract, d);
       return changed(d);
     });
+  }
+
+  /**
+   * Every phone user's action that moves money out of escrow calls this once before it does. (The release
+   * window and an admin's dispute resolution are not a phone user's act and need no PIN.)
+   */
+  async requireReleasePin(actor: Actor, pin: string | null | undefined): Promise<void> {
+    if (actor.kind === 'phone') await this.pins.requirePin(actor.phone, pin);
+  }
+
+  /** What the partial deliveries so far add up to. */
+  async deliveredSoFar(em: EntityManager, contract: Contract): Promise<Decimal> {
+    const rows = await em.find(Delivery, { contract, kind: DeliveryKind.PARTIAL }, { fields: ['quantity'] });
+    return rows.reduce((sum, d) => sum.plus(d.quantity ?? 0), new Decimal(0));
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Delivery>>> {

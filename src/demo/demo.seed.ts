@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import { weakPinReason } from '../pin/pin.service';
 import { phoneActor as phone, systemActor, type Actor } from '../auth/actor';
 import { Contract } from '../contract/contract.entity';
 import { createDomain, type DomainDeps } from '../domain';
@@ -83,7 +85,12 @@ export async function seedDemo(orm: Orm, deps: DomainDeps): Promise<{ created: n
   const completed = await make('Sorghum', '10', 'bags', '6000.00', AMINA, KIPROP);
   await acceptAll(completed, AMINA, KIPROP);
   await lock(completed);
-  await d().deliveries.confirm(phone(AMINA), { contractId: completed.id, kind: DeliveryKind.FULL });
+  // A release needs the buyer's PIN: a throwaway one, reset at once so Amina creates her own when she first releases.
+  const once = String(randomInt(0, 10_000)).padStart(4, '0');
+  const pin = weakPinReason(once) ? '2580' : once;
+  await d().pins.setPin(phone(AMINA), pin);
+  await d().deliveries.confirm(phone(AMINA), { contractId: completed.id, kind: DeliveryKind.FULL, pin });
+  await d().pins.resetPin({ kind: 'admin' }, AMINA);
   const released = await payoutOf(completed, PaymentKind.RELEASE); // a payment row per movement (issue 11)
   await d().settlement.settlePayout(released.id, {
     state: 'SUCCEEDED',

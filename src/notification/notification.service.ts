@@ -1,6 +1,6 @@
 import { formatEatDateTime } from '../common/east-africa-time';
 import { Decimal, formatMoney as money } from '../common/money';
-import { maskPhone } from '../common/phone';
+import { maskLocal, maskPhone } from '../common/phone';
 import { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { Party } from '../contract/party.entity';
@@ -11,7 +11,8 @@ import { Dispute } from '../dispute/dispute.entity';
 import type { ServiceContext } from '../domain';
 import type { NotificationEvent } from '../outbox/outbox';
 import { Payment } from '../payment/payment.entity';
-import type { Language } from '../profile/profile.entity';
+import { Language } from '../profile/profile.entity';
+import { InboundSms } from './inbound-sms.entity';
 import type { ProfileService } from '../profile/profile.service';
 import { alertText, text, type AlertKey, type TextKey, type TextVars } from './notification.texts';
 
@@ -42,14 +43,66 @@ export class NotificationService {
         const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
         // The party who proposed the deal by phone has accepted already: only the others are asked to.
         const toAsk = c.parties.getItems().filter((p) => !p.acceptedAt);
+        const creator = c.parties.getItems().find((p) => p.phoneNumber === c.createdBy);
         // With a fee, the text that asks for acceptance says it (issue 11): the fee is agreed with the deal.
         const withFee = new Decimal(c.feeAmount ?? 0).gt(0);
         return this.each(toAsk, withFee ? 'createdWithFee' : 'created', (p) => ({
           ...this.vars(c),
           role: p.role,
-          fee: money(c.currency, new Decimal(c.feeAmount).toFixed(2)),
+          who: creator ? (creator.name ?? maskLocal(creator.phoneNumber)) : 'VoicePact',
+          fee: money(c.currency, new Decimal(c.feeAmount ?? 0).toFixed(2)),
           feePayer: c.feePayer,
         }));
+      }
+      case 'contract.confirmed': {
+        const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
+        return [
+          ...(await this.each(this.role(c, PartyRole.BUYER), 'confirmedBuyer', () => this.vars(c))),
+          ...(await this.each(this.role(c, PartyRole.SELLER), 'confirmedSeller', () => this.vars(c))),
+        ];
+      }
+      case 'contract.declined': {
+        const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
+        const by = c.parties.getItems().find((p) => p.id === data.by);
+        const others = c.parties.getItems().filter((p) => p.id !== data.by);
+        return this.each(others, 'declined', () => ({ ...this.vars(c), role: by?.role ?? 'OTHER' }));
+      }
+      case 'delivery.partial': {
+        const d = await em.findOneOrFail(Delivery, subjectId, { populate: ['contract.parties'] });
+        const c = d.contract;
+        const delivered = await this.ctx.em.find(Delivery, { contract: c, kind: 'PARTIAL' as Delivery['kind'] });
+        const sum = delivered.reduce((acc, x) => acc.plus(x.quantity ?? 0), new Decimal(0));
+        const others = c.parties
+          .getItems()
+          .filter((p) => p.phoneNumber !== d.reportedBy && (p.role === PartyRole.BUYER || p.role === PartyRole.SELLER));
+        return this.each(others, 'partialDelivery', () => ({
+          ...this.vars(c),
+          role: d.reporterRole,
+          qty: trimQty(d.quantity ?? '0'),
+          delivered: trimQty(sum.toFixed()),
+          total: `${trimQty(c.quantity)} ${c.unit}`,
+        }));
+      }
+      case 'sms.reply': {
+        const sms = await em.findOne(InboundSms, subjectId);
+        return sms ? [await this.replyTo(sms)] : [];
+      }
+      case 'pin.locked':
+      case 'pin.reset': {
+        const phone = String(data.phone ?? '');
+        if (!phone) return [];
+        const lang = await this.profiles.language(phone);
+        const key = event === 'pin.locked' ? 'pinLocked' : 'pinReset';
+        return [
+          {
+            to: phone,
+            text: text(key, lang, {
+              attempts: String(this.ctx.config.PIN_MAX_ATTEMPTS),
+              minutes: String(this.ctx.config.PIN_LOCK_MINUTES),
+              support: this.ctx.config.SUPPORT_PHONE,
+            }),
+          },
+        ];
       }
       case 'contract.active': {
         const c = await em.findOneOrFail(Contract, subjectId, { populate: ['parties'] });
@@ -152,7 +205,7 @@ export class NotificationService {
       case 'refund.warning':
         return this.deadlineTexts(event, subjectId, String(data.deadline ?? ''));
       default:
-        return []; // contract.accepted, delivery.partial, delivery.accepted: no SMS (payment.released follows acceptance)
+        return []; // contract.accepted, delivery.accepted: no SMS (payment.released follows acceptance)
     }
   }
 
@@ -196,6 +249,24 @@ export class NotificationService {
     ];
   }
 
+  /** HELP (or MSAADA), STATUS VP-XXXXXX to a party of it; anything else is answered as HELP. */
+  private async replyTo(sms: InboundSms): Promise<Sms> {
+    const words = sms.text.trim().toUpperCase();
+    const lang = /^MSAADA\b/.test(words) ? Language.SW : await this.profiles.language(sms.fromPhone);
+    const base = { ussd: this.ctx.config.USSD_SERVICE_CODE, support: this.ctx.config.SUPPORT_PHONE };
+    const status = /^(?:STATUS|HALI)\s+(VP-?[A-Z0-9]{6})\b/.exec(words);
+    if (!status) return { to: sms.fromPhone, text: text('smsHelp', lang, base) };
+    const code = status[1].includes('-') ? status[1] : `VP-${status[1].slice(2)}`;
+    // Only a party of the contract hears about it; anyone else learns nothing, not even that it exists.
+    const c = await this.ctx.em.findOne(
+      Contract,
+      { code, parties: { phoneNumber: sms.fromPhone } },
+      { populate: ['parties'] },
+    );
+    if (!c) return { to: sms.fromPhone, text: text('smsUnknown', lang, { ...base, code }) };
+    return { to: sms.fromPhone, text: text('smsStatus', lang, { ...this.vars(c), status: c.status }) };
+  }
+
   private async each(parties: Party[], key: TextKey, vars: (p: Party, lang: Language) => TextVars): Promise<Sms[]> {
     const out: Sms[] = [];
     for (const p of parties) {
@@ -213,7 +284,7 @@ export class NotificationService {
   private vars(c: Contract): TextVars {
     return {
       code: c.code,
-      qty: c.quantity.includes('.') ? c.quantity.replace(/0+$/, '').replace(/\.$/, '') : c.quantity,
+      qty: trimQty(c.quantity),
       unit: c.unit,
       product: c.product,
       money: money(c.currency, c.totalAmount),
@@ -230,3 +301,5 @@ export class NotificationService {
     return c.parties.getItems().filter((p) => p.role === role);
   }
 }
+
+const trimQty = (q: string) => (q.includes('.') ? q.replace(/0+$/, '').replace(/\.$/, '') : q);

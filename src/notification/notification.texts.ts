@@ -4,8 +4,44 @@ import { gsm7Length, SMS_LIMIT, toGsm7, truncateGsm7 } from '../common/gsm7';
 /** Every text a party can receive, in each language. `{name}` slots are filled from TextVars. */
 const TEXTS = {
   created: {
-    EN: 'VoicePact {code}: you are {role} for {qty} {unit} {product}, {money}. To accept, dial {ussd} and choose {code}.',
-    SW: 'VoicePact {code}: wewe ni {role} wa {qty} {unit} {product}, {money}. Kukubali, piga {ussd} uchague {code}.',
+    EN: 'VoicePact {code}: {who} proposes you as {role}: {qty} {unit} {product}, {money}. To accept or decline, dial {ussd}, choose 1 then {code}.',
+    SW: 'VoicePact {code}: {who} anakuomba uwe {role}: {qty} {unit} {product}, {money}. Kukubali au kukataa piga {ussd}, chagua 1, {code}.',
+  },
+  confirmedBuyer: {
+    EN: 'VoicePact {code}: all parties accepted. Pay {money} into escrow: dial {ussd}, choose 1, {code}, then Pay.',
+    SW: 'VoicePact {code}: wote wamekubali. Lipa {money} kwenye escrow: piga {ussd}, chagua 1, {code}, kisha Lipa.',
+  },
+  confirmedSeller: {
+    EN: 'VoicePact {code}: all parties accepted. We will text you when the buyer has paid {money} into escrow; deliver then.',
+    SW: 'VoicePact {code}: wote wamekubali. Tutakutumia SMS mnunuzi akilipa {money} kwenye escrow; kisha peleka bidhaa.',
+  },
+  declined: {
+    EN: 'VoicePact {code}: the {role} declined the contract for {product}. It is cancelled.',
+    SW: 'VoicePact {code}: {role} amekataa mkataba wa {product}. Umefutwa.',
+  },
+  partialDelivery: {
+    EN: 'VoicePact {code}: the {role} recorded a partial delivery of {qty} {unit} {product}; {delivered} of {total} so far.',
+    SW: 'VoicePact {code}: {role} amerekodi uwasilishaji wa sehemu wa {qty} {unit} {product}; {delivered} kati ya {total} hadi sasa.',
+  },
+  pinLocked: {
+    EN: 'VoicePact: your PIN was entered wrongly {attempts} times and is locked for {minutes} minutes. Not you? Call {support}.',
+    SW: 'VoicePact: PIN yako imekosewa mara {attempts} na imefungwa kwa dakika {minutes}. Si wewe? Piga {support}.',
+  },
+  pinReset: {
+    EN: 'VoicePact: your PIN was reset by support. Set a new one next time you release a payment. Not you? Call {support}.',
+    SW: 'VoicePact: PIN yako imefutwa na wahudumu. Weka mpya utakapotoa malipo. Si wewe? Piga {support}.',
+  },
+  smsHelp: {
+    EN: 'VoicePact: dial {ussd} to create, accept, pay and confirm deals. SMS STATUS VP-XXXXXX for a contract. Help: {support}',
+    SW: 'VoicePact: piga {ussd} kuunda, kukubali, kulipa na kuthibitisha mikataba. Tuma STATUS VP-XXXXXX kwa hali. Msaada: {support}',
+  },
+  smsStatus: {
+    EN: 'VoicePact {code}: {qty} {unit} {product}, {money}. Status: {status}.',
+    SW: 'VoicePact {code}: {qty} {unit} {product}, {money}. Hali: {status}.',
+  },
+  smsUnknown: {
+    EN: 'VoicePact: no contract {code} found for your number. Dial {ussd} to see your contracts.',
+    SW: 'VoicePact: hakuna mkataba {code} kwa nambari yako. Piga {ussd} kuona mikataba yako.',
   },
   createdWithFee: {
     EN: 'VoicePact {code}: you are {role} for {qty} {unit} {product}, {money}, fee {fee} ({feePayer}). To accept, dial {ussd} and choose {code}.',
@@ -40,8 +76,8 @@ const TEXTS = {
     SW: 'VoicePact {code}: {role} ameripoti tatizo ({reason}). Malipo yamesimamishwa hadi yatatuliwe. Msaada: {support}',
   },
   depositFailed: {
-    EN: 'VoicePact {code}: your deposit did not go through ({reason}). To try again, dial {ussd} and choose {code}.',
-    SW: 'VoicePact {code}: malipo yako hayakufanikiwa ({reason}). Kujaribu tena, piga {ussd} uchague {code}.',
+    EN: 'VoicePact {code}: your deposit did not go through ({reason}). To pay again, dial {ussd}, choose 1, {code}, then Pay.',
+    SW: 'VoicePact {code}: malipo yako hayakufanikiwa ({reason}). Kulipa tena, piga {ussd}, chagua 1, {code}, kisha Lipa.',
   },
   payoutDelayed: {
     EN: 'VoicePact {code}: the payment of {money} is delayed. Support will contact you. Help: {support}',
@@ -110,7 +146,12 @@ export type TextVars = Partial<
     | 'name'
     | 'at'
     | 'fee'
-    | 'feePayer',
+    | 'feePayer'
+    | 'who'
+    | 'delivered'
+    | 'total'
+    | 'attempts'
+    | 'status',
     string
   >
 >;
@@ -125,6 +166,13 @@ const WORDS: Record<string, Record<Language, string>> = {
   WRONG_QUANTITY: { EN: 'wrong quantity', SW: 'kiasi si sahihi' },
   PAYMENT_PROBLEM: { EN: 'payment problem', SW: 'tatizo la malipo' },
   OTHER: { EN: 'other', SW: 'mengine' },
+  PENDING: { EN: 'waiting for acceptance', SW: 'inasubiri kukubaliwa' },
+  CONFIRMED: { EN: 'accepted, waiting for payment', SW: 'imekubaliwa, inasubiri malipo' },
+  ACTIVE: { EN: 'paid into escrow, waiting for delivery', SW: 'imelipwa escrow, inasubiri uwasilishaji' },
+  COMPLETED: { EN: 'completed', SW: 'imekamilika' },
+  DISPUTED: { EN: 'disputed, under review', SW: 'ina mzozo, inakaguliwa' },
+  CANCELLED: { EN: 'cancelled', SW: 'imefutwa' },
+  EXPIRED: { EN: 'expired', SW: 'imepitwa na muda' },
   RELEASE_TO_SELLER: { EN: 'payment released to the seller', SW: 'malipo yamepelekwa kwa muuzaji' },
   SPLIT: { EN: 'payment split between seller and buyer', SW: 'malipo yamegawanywa kati ya muuzaji na mnunuzi' },
   FEE_BUYER: { EN: 'paid by the buyer', SW: 'analipa mnunuzi' },
@@ -141,7 +189,7 @@ export const word = (value: string, lang: Language): string =>
 const inWords = (vars: TextVars, lang: Language): TextVars => ({
   ...vars,
   ...Object.fromEntries(
-    (['role', 'reason', 'outcome'] as const).filter((k) => vars[k]).map((k) => [k, word(vars[k]!, lang)]),
+    (['role', 'reason', 'outcome', 'status'] as const).filter((k) => vars[k]).map((k) => [k, word(vars[k]!, lang)]),
   ),
   ...(vars.feePayer ? { feePayer: word(`FEE_${vars.feePayer}`, lang) } : {}),
 });
@@ -154,7 +202,7 @@ export const alertText = (key: AlertKey, vars: TextVars): string => fit(ALERTS[k
 function fit(template: string, vars: TextVars): string {
   const clean: TextVars = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, toGsm7(String(v ?? ''))]));
   let out = fill(template, clean);
-  for (const slot of ['product', 'name', 'reason'] as const) {
+  for (const slot of ['product', 'name', 'who', 'reason'] as const) {
     const over = gsm7Length(out) - SMS_LIMIT;
     if (over <= 0 || !clean[slot]) continue;
     clean[slot] = truncateGsm7(clean[slot]!, Math.max(4, gsm7Length(clean[slot]!) - over));

@@ -11,6 +11,7 @@ import type { Orm } from './db';
 import type { DomainDeps } from '../domain';
 import { simulatorRoutes } from '../../adapters/simulator/simulator.routes';
 import { ussdRoutes } from '../../adapters/ussd/ussd.routes';
+import { smsInboundRoutes } from '../../adapters/sms/sms-inbound.routes';
 import { demoPhones } from '../demo/demo.seed';
 import { requireAdminKey } from './admin-auth';
 import { graphqlRoute } from './graphql.route';
@@ -64,6 +65,7 @@ export async function createApp(parts: AppParts): Promise<Koa> {
   const ussd = new Router();
   ussdRoutes(ussd, { config, logger, orm, redis, schema, domainDeps, registry });
   app.use(ussd.routes()).use(ussd.allowedMethods());
+  smsInboundRoutes(router, config, orm, domainDeps);
   metricsRoute(router, registry, config.ADMIN_API_KEY);
   mpesaCallbackRoutes(router, config, logger, providerEvents);
   app.use(jobDashboard(queues, config.ADMIN_API_KEY));

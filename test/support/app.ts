@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/common/logger';
+import { createLogger, type Logger } from '../../src/common/logger';
 import { stop } from '../../src/server/shutdown';
 import { start, type Role, type Running } from '../../src/server/start';
 import { dropDatabase, freshDatabaseUrl } from './database';
@@ -25,6 +25,8 @@ export async function startTestApp(
   label: string,
   env: Record<string, string> = {},
   role: Role = 'api',
+  /** A logger of the test's own (to read the log lines the app writes). */
+  logger?: Logger,
 ): Promise<TestApp> {
   const databaseUrl = freshDatabaseUrl(label);
   const config = loadConfig(
@@ -40,7 +42,7 @@ export async function startTestApp(
       ...env,
     },
   );
-  const running = await start(config, createLogger(config.LOG_LEVEL), role);
+  const running = await start(config, logger ?? createLogger(config.LOG_LEVEL), role);
   const url = `http://127.0.0.1:${running.port}`;
   return {
     running,

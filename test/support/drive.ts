@@ -1,4 +1,4 @@
-import { systemActor } from '../../src/auth/actor';
+import { phoneActor, systemActor } from '../../src/auth/actor';
 import { createDomain } from '../../src/domain';
 import type { TestApp } from './app';
 import { ADMIN_KEY } from './app';
@@ -27,3 +27,16 @@ export async function fundAndLock(app: TestApp, contractId: string): Promise<str
 }
 
 export const system = systemActor('test');
+
+/** The PIN tests give for a buyer's release (issue 9: money out of escrow needs the VoicePact PIN). */
+export const TEST_PIN = '2580';
+
+/** Sets TEST_PIN for this phone unless it has one already; returns it. */
+export async function ensurePin(app: TestApp, phone: string): Promise<string> {
+  try {
+    await domainOf(app).pins.setPin(phoneActor(phone), TEST_PIN);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'CONFLICT') throw err;
+  }
+  return TEST_PIN;
+}

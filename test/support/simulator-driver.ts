@@ -60,6 +60,37 @@ export async function press(page: Page, digits: string): Promise<string> {
   return settled(page);
 }
 
+const LETTERS: Record<string, string> = {
+  '2': 'abc',
+  '3': 'def',
+  '4': 'ghi',
+  '5': 'jkl',
+  '6': 'mno',
+  '7': 'pqrs',
+  '8': 'tuv',
+  '9': 'wxyz',
+  '0': ' ',
+};
+
+/**
+ * Types `word` as on a feature phone: # switches the keypad to letters, each letter is its key pressed once
+ * per step (7777 is s), then send. Two letters in a row on the same key would need the phone's pause
+ * between them: refused, so no test waits on a clock.
+ */
+export async function pressLetters(page: Page, word: string): Promise<string> {
+  await page.getByTestId('key-hash').click();
+  let previous = '';
+  for (const ch of word.toLowerCase()) {
+    const key = Object.keys(LETTERS).find((k) => LETTERS[k].includes(ch));
+    if (!key) throw new Error(`No key types ${JSON.stringify(ch)}`);
+    if (key === previous) throw new Error(`"${word}" has two letters in a row on key ${key}`);
+    for (let i = 0; i <= LETTERS[key].indexOf(ch); i++) await page.getByTestId(`key-${key}`).click();
+    previous = key;
+  }
+  await page.getByTestId('send').click();
+  return settled(page);
+}
+
 /** The text on the phone's screen (the CON/END text without its prefix, or the error shown). */
 export async function screenText(page: Page): Promise<string> {
   return (await page.getByTestId('screen').textContent()) ?? '';

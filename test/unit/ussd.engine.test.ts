@@ -31,7 +31,8 @@ const engine = new Engine(menus, actions);
 test('inputs are applied in order from the main menu; 0 goes back', async () => {
   expect((await engine.apply(hop(), [], [], false)).text).toBe('CON Main\n1. Help\n2. Do it');
   const help = await engine.apply(hop(), [], ['1'], false);
-  expect(help).toMatchObject({ text: 'CON Help\n0. Back', end: false, menu: 'help', invalid: false });
+  // Issue 9: every screen below the main menu also offers 00. Home.
+  expect(help).toMatchObject({ text: 'CON Help\n0. Back\n00. Home', end: false, menu: 'help', invalid: false });
   expect((await engine.apply(hop(), help.stack, ['0'], false)).text).toBe('CON Main\n1. Help\n2. Do it');
 });
 

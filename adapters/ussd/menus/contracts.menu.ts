@@ -1,9 +1,11 @@
-import { formatMoney } from '../../../src/common/money';
+import { Decimal, formatMoney } from '../../../src/common/money';
+import { maskLocal } from '../../../src/common/phone';
+import { eatDay } from '../../../src/common/east-africa-time';
 import { BACK } from '../ussd.engine';
 import { alreadyDoneLine } from '../ussd.errors';
 import { DOCS } from '../ussd.graphql';
 import type { Texts } from '../ussd.texts';
-import type { Action, Menu } from '../ussd.types';
+import type { Action, Hop, Menu } from '../ussd.types';
 
 /** The caller's open contracts, one contract's details, and accepting it. */
 
@@ -17,15 +19,28 @@ interface ContractsData {
     nodes: Array<{ id: string; code: string; product: string; status: string }>;
   };
 }
-interface ContractData {
+interface DetailsData {
+  contract: Pick<ContractData['contract'], 'id' | 'code' | 'product' | 'totalAmount' | 'currency' | 'status'> & {
+    parties: Array<{ phoneNumber: string; role: string; acceptedAt: string | null }>;
+    payments: Array<{ status: string }>;
+  };
+}
+
+export interface ContractData {
   contract: {
     id: string;
     code: string;
     product: string;
+    quantity: string;
+    unit: string;
     totalAmount: string;
     currency: string;
     status: string;
-    parties: Array<{ phoneNumber: string; acceptedAt: string | null }>;
+    deliveryLocation: string | null;
+    deliveryDeadline: string | null;
+    parties: Array<{ phoneNumber: string; role: string; name: string | null; acceptedAt: string | null }>;
+    deliveries: Array<{ kind: string; quantity: string | null }>;
+    disputes: Array<{ reason: string; status: string; outcome: string | null }>;
   };
 }
 
@@ -34,6 +49,34 @@ export async function contractPage(hop: Parameters<Menu['view']>[0], status: str
   const { data } = await hop.gql.run<ContractsData>(DOCS.contracts, { status, first: Math.min(o + PAGE_ITEMS, 100) });
   // Fetched from the first contract to the last of this page: anything beyond it is a next page.
   return { nodes: data.contracts.nodes.slice(o), moreBeyond: data.contracts.pageInfo.hasNextPage };
+}
+
+/** "28 Nov 2026" in Kenya's time; without the year when asked (a deadline days away). */
+export function day(iso: string, t: Texts, withYear = true): string {
+  const d = eatDay(new Date(iso));
+  return `${d.day} ${t.months[d.month]}${withYear ? ` ${d.year}` : ''}`;
+}
+
+/** 20.500 -> 20.5 */
+export const qty = (q: string) => (q.includes('.') ? q.replace(/0+$/, '').replace(/\.$/, '') : q);
+
+/** The whole contract, for the screens beyond its details. */
+export const loadContract = async (hop: Hop, id: unknown) =>
+  (await hop.gql.run<ContractData>(DOCS.contractFull, { id })).data.contract;
+
+/** The other trading party, by name or masked number; the seller for anyone else. */
+export function otherParty(c: ContractData['contract'], phone: string) {
+  const me = c.parties.find((x) => x.phoneNumber === phone);
+  const want = me?.role === 'SELLER' ? 'BUYER' : 'SELLER';
+  const other = c.parties.find((x) => x.role === want)!;
+  return { role: want, label: other.name ?? maskLocal(other.phoneNumber) };
+}
+
+const deliveredSoFar = (c: ContractData['contract']) =>
+  c.deliveries.filter((d) => d.kind === 'PARTIAL').reduce((sum, d) => sum.plus(d.quantity ?? 0), new Decimal(0));
+
+export function stillDue(c: ContractData['contract']): Decimal {
+  return Decimal.max(new Decimal(c.quantity).minus(deliveredSoFar(c)), 0);
 }
 
 const backLabel = (t: Texts, o: number) => (o > 0 ? t.back : t.backToMain);
@@ -63,7 +106,8 @@ export const contractMenus: Record<string, Menu> = {
     loads: true,
     async view(hop, p) {
       const { t } = hop;
-      const { contract: c } = (await hop.gql.run<ContractData>(DOCS.contract, { id: p.c })).data;
+      const c = (await hop.gql.run<DetailsData>(DOCS.contract, { id: p.c })).data.contract;
+      const amount = formatMoney(c.currency, c.totalAmount);
       const ref = { c: c.id, code: c.code };
       const me = c.parties.find((party) => party.phoneNumber === hop.phone);
       const options = [];
@@ -71,19 +115,75 @@ export const contractMenus: Record<string, Menu> = {
       options.push({ key: '2', label: t.reportIssue, next: { go: 'report', p: ref } });
       if (c.status === 'PENDING' && me && !me.acceptedAt)
         options.push({ key: '3', label: t.acceptContract, next: { act: 'accept', p: ref } });
+      // Until everyone accepted, any party may still turn the deal down (the creator withdraws it).
+      if (c.status === 'PENDING' && me)
+        options.push({ key: '4', label: t.declineContract, next: { go: 'declineAsk', p: ref } });
+      // Only the buyer pays, and only while no deposit is under way (a FAILED one is paid again the same way).
+      const paying = c.payments.some((x) => x.status === 'PENDING' || x.status === 'LOCKED');
+      if (c.status === 'CONFIRMED' && me?.role === 'BUYER' && !paying)
+        options.push({ key: '5', label: t.pay(amount), next: { go: 'payAsk', p: { ...ref, amt: amount } } });
+      options.push({ key: '98', label: t.more, next: { go: 'detailsMore', p: ref } });
       options.push({ key: '0', label: t.back, next: BACK });
       return {
         body: [
           t.details,
           c.code,
           `${t.product}: ${c.product}`,
-          `${t.value}: ${formatMoney(c.currency, c.totalAmount)}`,
+          `${t.value}: ${amount}`,
           `${t.status}: ${t.contractStatus[c.status] ?? c.status}`,
         ],
         options,
       };
     },
   },
+  // What else matters about the deal, behind 98 on the details screen.
+  detailsMore: {
+    loads: true,
+    async view(hop, p) {
+      const { t } = hop;
+      const c = await loadContract(hop, p.c);
+      const other = otherParty(c, hop.phone);
+      const lines = [
+        c.code,
+        `${t.quantity}: ${qty(c.quantity)} ${c.unit}`,
+        `${other.role === 'SELLER' ? t.seller : t.buyer}: ${other.label}`,
+      ];
+      if (c.deliveryLocation) lines.push(`${t.deliverTo}: ${c.deliveryLocation}`);
+      if (c.deliveryDeadline) lines.push(`${t.deadline}: ${day(c.deliveryDeadline, t)}`);
+      const sofar = deliveredSoFar(c);
+      if (sofar.gt(0)) lines.push(t.delivered(`${sofar.toFixed()}`, `${qty(c.quantity)} ${c.unit}`));
+      const dispute = c.disputes.at(-1);
+      if (dispute && c.status === 'DISPUTED') lines.push(t.disputeLine(t.reasons[REASON_INDEX[dispute.reason] ?? 4]));
+      else if (dispute?.outcome) lines.push(t.outcomeLine(t.outcomes[dispute.outcome] ?? dispute.outcome));
+      return { body: lines, options: [{ key: '0', label: t.back, next: BACK }] };
+    },
+  },
+  declineAsk: {
+    view: ({ t }, p) => ({
+      body: [t.declineAsk(String(p.code))],
+      options: [
+        { key: '1', label: t.yes, next: { act: 'decline', p: { c: p.c, code: p.code } } },
+        { key: '2', label: t.no, next: BACK },
+      ],
+    }),
+  },
+  payAsk: {
+    view: ({ t }, p) => ({
+      body: [t.payAsk(String(p.amt), String(p.code))],
+      options: [
+        { key: '1', label: t.confirmChoice, next: { act: 'pay', p: { c: p.c, code: p.code, amt: p.amt } } },
+        { key: '2', label: t.cancelChoice, next: BACK },
+      ],
+    }),
+  },
+};
+
+const REASON_INDEX: Record<string, number> = {
+  NOT_DELIVERED: 0,
+  POOR_QUALITY: 1,
+  WRONG_QUANTITY: 2,
+  PAYMENT_PROBLEM: 3,
+  OTHER: 4,
 };
 
 export const contractActions: Record<string, Action> = {
@@ -93,6 +193,22 @@ export const contractActions: Record<string, Action> = {
       const code = String(p.code);
       const { notices } = await hop.gql.run(DOCS.accept, { id: p.c });
       return { end: notices.length ? alreadyDoneLine('accept', hop.t, code) : hop.t.accepted(code) };
+    },
+  },
+  decline: {
+    mutates: true,
+    async run(hop, p) {
+      await hop.gql.run(DOCS.decline, { id: p.c });
+      return { end: hop.t.declined(String(p.code)) };
+    },
+  },
+  pay: {
+    mutates: true,
+    async run(hop, p) {
+      // The STK push goes out from the outbox after this hop commits, so after the END screen: a phone
+      // inside a USSD session cannot show the M-Pesa prompt.
+      await hop.gql.run(DOCS.fund, { id: p.c });
+      return { end: hop.t.payPrompt(String(p.amt)) };
     },
   },
 };

@@ -1,8 +1,9 @@
 import { BACK, HOME } from '../ussd.engine';
 import { alreadyDoneLine } from '../ussd.errors';
-import { DOCS } from '../ussd.graphql';
+import { DOCS, UssdOperationError } from '../ussd.graphql';
 import type { Action, Menu, Params } from '../ussd.types';
-import { contractPage } from './contracts.menu';
+import { formatMoney as money } from '../../../src/common/money';
+import { contractPage, loadContract, otherParty, stillDue } from './contracts.menu';
 
 /** Confirming a delivery (full or partial) and reporting an issue, from a contract's details or main menu 2. */
 
@@ -36,11 +37,24 @@ export const deliveryMenus: Record<string, Menu> = {
       body: [t.confirmDelivery, `${t.contract}: ${p.code}`],
       options: [
         { key: '1', label: t.fullDelivery, next: { act: 'deliverFull', p: ref(p) } },
-        { key: '2', label: t.partialDelivery, next: { act: 'deliverPartial', p: ref(p) } },
+        { key: '2', label: t.partialDelivery, next: { go: 'partialQty', p: ref(p) } },
         { key: '3', label: t.reportIssue, next: { go: 'report', p: ref(p) } },
         { key: '0', label: t.back, next: BACK },
       ],
     }),
+  },
+  // How much arrived: at most what is still due (the domain checks it again).
+  partialQty: {
+    loads: true,
+    async view(hop, p) {
+      const c = await loadContract(hop, p.c);
+      const due = stillDue(c);
+      if (due.lte(0)) return { body: [hop.t.nothingDue] };
+      return {
+        body: [hop.t.askReceived(`${due.toFixed()} ${c.unit}`)],
+        otherwise: { act: 'deliverPartial', p: ref(p) },
+      };
+    },
   },
   partialDone: {
     view: ({ t }) => ({ body: [t.partialNoted, t.partialSms], options: [{ key: '0', label: t.mainMenu, next: HOME }] }),
@@ -69,6 +83,13 @@ export const deliveryActions: Record<string, Action> = {
     mutates: true,
     async run(hop, p) {
       const code = String(p.code);
+      const c = await loadContract(hop, p.c);
+      const me = c.parties.find((x) => x.phoneNumber === hop.phone);
+      // The buyer's confirmation releases the money: say what will happen, then the PIN (pin.menu.ts).
+      if (me?.role === 'BUYER' && c.status === 'ACTIVE') {
+        const to = otherParty(c, hop.phone).label;
+        return { next: { go: 'releaseAsk', p: { ...ref(p), amt: money(c.currency, c.totalAmount), to } } };
+      }
       const { data, notices } = await hop.gql.run<ConfirmData>(DOCS.confirm, {
         input: { contractId: p.c, kind: 'FULL' },
       });
@@ -80,8 +101,19 @@ export const deliveryActions: Record<string, Action> = {
   deliverPartial: {
     mutates: true,
     async run(hop, p) {
-      const { notices } = await hop.gql.run(DOCS.confirm, { input: { contractId: p.c, kind: 'PARTIAL' } });
-      if (notices.length) return { end: alreadyDoneLine('deliver', hop.t, String(p.code)) };
+      const quantity = String(p.in ?? '').trim();
+      if (!/^\d{1,12}(\.\d{1,3})?$/.test(quantity) || Number(quantity) <= 0)
+        return { next: { again: 1 }, flash: hop.t.problems.BAD_NUMBER };
+      try {
+        const { notices } = await hop.gql.run(DOCS.confirm, {
+          input: { contractId: p.c, kind: 'PARTIAL', quantity },
+        });
+        if (notices.length) return { end: alreadyDoneLine('deliver', hop.t, String(p.code)) };
+      } catch (err) {
+        if (err instanceof UssdOperationError && err.code === 'BAD_USER_INPUT')
+          return { next: { again: 1 }, flash: hop.t.problems.TOO_LARGE };
+        throw err;
+      }
       return { next: { go: 'partialDone', p: { code: p.code } } };
     },
   },

@@ -10,6 +10,7 @@ export const helpMenus: Record<string, Menu> = {
       body: [t.help, t.call(config.SUPPORT_PHONE), t.sms(config.SUPPORT_SMS_CODE)],
       options: [
         { key: '1', label: t.language, next: { go: 'language' } },
+        { key: '2', label: t.changePin, next: { act: 'pinChangeStart' } },
         { key: '0', label: t.backToMain, next: BACK },
       ],
     }),

@@ -3,10 +3,27 @@ import { contractActions, contractMenus } from './contracts.menu';
 import { deliveryActions, deliveryMenus } from './delivery.menu';
 import { helpActions, helpMenus } from './help.menu';
 import { mainActions, mainMenus } from './main.menu';
+import { newContractActions, newContractMenus } from './new-contract.menu';
 import { paymentMenus } from './payments.menu';
+import { pinActions, pinMenus } from './pin.menu';
 
 /** Every screen and action of the USSD menu, by name (the names are stored in sessions: keep them stable). */
-export const MENUS = { ...mainMenus, ...contractMenus, ...deliveryMenus, ...paymentMenus, ...helpMenus };
-export const ACTIONS = { ...mainActions, ...contractActions, ...deliveryActions, ...helpActions };
+export const MENUS = {
+  ...mainMenus,
+  ...contractMenus,
+  ...deliveryMenus,
+  ...paymentMenus,
+  ...helpMenus,
+  ...newContractMenus,
+  ...pinMenus,
+};
+export const ACTIONS = {
+  ...mainActions,
+  ...contractActions,
+  ...deliveryActions,
+  ...helpActions,
+  ...newContractActions,
+  ...pinActions,
+};
 
 export const createEngine = () => new Engine(MENUS, ACTIONS);

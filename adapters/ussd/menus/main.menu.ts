@@ -11,6 +11,7 @@ export const mainMenus: Record<string, Menu> = {
         { key: '2', label: t.mainDelivery, next: { go: 'deliverable' } },
         { key: '3', label: t.mainPayments, next: { go: 'payments' } },
         { key: '4', label: t.mainHelp, next: { go: 'help' } },
+        { key: '5', label: t.mainNew, next: { go: 'newRole' } },
         { key: '0', label: t.exit, next: { act: 'exit' } },
       ],
     }),

@@ -1,10 +1,8 @@
 import { BACK } from '../ussd.engine';
 import { DOCS } from '../ussd.graphql';
-import type { Texts } from '../ussd.texts';
 import type { Menu } from '../ussd.types';
-import { eatDay } from '../../../src/common/east-africa-time';
 import { formatMoney } from '../../../src/common/money';
-import { PAGE_ITEMS } from './contracts.menu';
+import { day, PAGE_ITEMS } from './contracts.menu';
 
 /** The caller's payments, newest first, and one payment's details. */
 
@@ -20,12 +18,6 @@ interface PaymentsData {
       contract: { code: string };
     }>;
   };
-}
-
-/** "28 Nov 2026" in Kenya's time. */
-function day(iso: string, t: Texts): string {
-  const d = eatDay(new Date(iso));
-  return `${d.day} ${t.months[d.month]} ${d.year}`;
 }
 
 export const paymentMenus: Record<string, Menu> = {
