@@ -6,7 +6,7 @@ import { Payment, PaymentKind } from '../src/payment/payment.entity';
 import { phoneActor } from '../src/auth/actor';
 import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { domainOf } from './support/drive';
+import { domainOf, ensurePin } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, errorCode, loginAs, SELLER } from './support/fixtures';
 import { confirmedContract, FAST, fundAndWaitLocked, statusOf } from './support/money-flow';
@@ -62,6 +62,7 @@ describe('the delivery deadline, through the real workers and the sandbox', () =
       'all',
     );
     buyerToken = await loginAs(app, BUYER);
+    await ensurePin(app, BUYER);
     await domainOf(app).profiles.setLanguage(phoneActor(SELLER), Language.SW);
   });
   afterAll(() => app.close());
@@ -98,6 +99,7 @@ describe('the delivery deadline, through the real workers and the sandbox', () =
   test('4 of 10 bags delivered, the other 6 never come: both are told, the seller warned, the rest refunded once', async () => {
     const c = await activeContract();
     await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+      pin: await ensurePin(app, BUYER),
       contractId: c.id,
       kind: 'PARTIAL' as never,
       quantity: '4',
@@ -153,6 +155,7 @@ describe('the delivery deadline, through the real workers and the sandbox', () =
     const c = await activeContract();
     expect(errorCode((await gql(REFUND, c.id)).body)).toBe('INVALID_TRANSITION'); // the seller may still deliver
     await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+      pin: await ensurePin(app, BUYER),
       contractId: c.id,
       kind: 'PARTIAL' as never,
       quantity: '5',

@@ -1,7 +1,7 @@
 import { Contract } from '../src/contract/contract.entity';
 import { Payment, PaymentKind } from '../src/payment/payment.entity';
 import { phoneActor } from '../src/auth/actor';
-import { domainOf } from './support/drive';
+import { domainOf, ensurePin } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, SELLER } from './support/fixtures';
 import { auditCount, confirmedContract, fundAndWaitLocked, statusOf } from './support/money-flow';
@@ -33,6 +33,7 @@ test('a deadline refund whose worker is killed in the middle, and started again,
     const c = await confirmedContract(app, { buyer: BUYER, seller: SELLER, totalAmount: '3000', quantity: '10' });
     await fundAndWaitLocked(app, c.id, (f) => eventually(f, { what: 'deposit' }));
     await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+      pin: await ensurePin(app, BUYER),
       contractId: c.id,
       kind: 'PARTIAL' as never,
       quantity: '4',

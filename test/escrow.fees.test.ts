@@ -1,5 +1,5 @@
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { domainOf } from './support/drive';
+import { domainOf, ensurePin, TEST_PIN } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, loginAs, SELLER } from './support/fixtures';
 import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
@@ -81,6 +81,7 @@ describe('fees through the API, the workers and the sandbox', () => {
       'all',
     );
     buyer = await loginAs(app, BUYER);
+    await ensurePin(app, BUYER);
   });
   afterAll(() => app.close());
   const wait = <T>(f: () => Promise<T | false>) => eventually(f, { what: 'the workers', timeoutMs: 20_000 });
@@ -96,7 +97,7 @@ describe('fees through the API, the workers and the sandbox', () => {
   const lot = (contractId: string, quantity: string) =>
     app.gql(
       'mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { id } }',
-      { i: { contractId, kind: 'PARTIAL', quantity } },
+      { i: { contractId, kind: 'PARTIAL', quantity, pin: TEST_PIN } },
       buyer,
     );
   const payments = (c: any) => c.escrow.payments.map((p: any) => [p.kind, p.status, p.amount]);
@@ -141,7 +142,11 @@ describe('fees through the API, the workers and the sandbox', () => {
     expect(await read(c.id)).toMatchObject({ feeAmount: '60.00', feePayer: 'SELLER', depositAmount: '3000.00' });
     await fundAndWaitLocked(app, c.id, wait);
     await lot(c.id, '4');
-    await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
+    await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+      pin: await ensurePin(app, BUYER),
+      contractId: c.id,
+      kind: 'FULL' as never,
+    });
     const done = await settled(c.id);
     expect(done.escrow).toMatchObject({ deposited: '3000.00', released: '2940.00', fees: '60.00', held: '0.00' });
     expect(done.escrow.payments.filter((p: any) => p.kind === 'RELEASE').map((p: any) => p.amount)).toEqual([

@@ -1,5 +1,5 @@
 import { startTestApp, type TestApp } from './support/app';
-import { domainOf } from './support/drive';
+import { domainOf, ensurePin } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, SELLER } from './support/fixtures';
 import { auditCount, confirmedContract, FAST, fundAndWaitLocked } from './support/money-flow';
@@ -35,7 +35,11 @@ describe('payouts above the M-Pesa limit (a limit of KES 1,000 here), through th
       feePayer: 'SELLER',
     });
     await fundAndWaitLocked(app, c.id, (f) => eventually(f, { what: 'the deposit' }));
-    await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
+    await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+      pin: await ensurePin(app, BUYER),
+      contractId: c.id,
+      kind: 'FULL' as never,
+    });
     const rows = await eventually(
       async () => {
         const r = await app.running.orm.em.fork().find(Payment, { contract: c.id, kind: PaymentKind.RELEASE });

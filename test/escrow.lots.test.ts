@@ -1,5 +1,5 @@
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { domainOf } from './support/drive';
+import { domainOf, ensurePin, TEST_PIN } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, errorCode, loginAs, SELLER } from './support/fixtures';
 import { confirmedContract, FAST, fundAndWaitLocked, statusOf } from './support/money-flow';
@@ -12,6 +12,7 @@ let buyerToken: string;
 beforeAll(async () => {
   app = await startTestApp('escrow_lots', { ...FAST, PAYMENT_PROVIDER: 'sandbox' }, 'all');
   buyerToken = await loginAs(app, BUYER);
+  await ensurePin(app, BUYER);
 });
 afterAll(() => app.close());
 
@@ -29,7 +30,7 @@ async function escrowOf(contractId: string, token = ADMIN_KEY) {
 async function lot(contractId: string, quantity: string, idempotencyKey?: string) {
   return app.gql(
     `mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { id kind quantity acceptedQuantity acceptedAt } }`,
-    { i: { contractId, kind: 'PARTIAL', quantity, idempotencyKey } },
+    { i: { contractId, kind: 'PARTIAL', quantity, idempotencyKey, pin: TEST_PIN } },
     buyerToken,
   );
 }
@@ -136,7 +137,11 @@ test("a seller's lot waits for the buyer; the buyer's full confirmation then rel
   expect(reported.acceptedAt ?? null).toBeNull();
   expect(await payouts(c.id)).toHaveLength(0);
   expect((await lot(c.id, '2.5')).body.errors).toBeUndefined();
-  await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
+  await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+    pin: await ensurePin(app, BUYER),
+    contractId: c.id,
+    kind: 'FULL' as never,
+  });
   const done = await settled(c.id);
   expect(done.status).toBe('COMPLETED');
   expect((await payouts(c.id)).map((p) => p.amount)).toEqual(['625.00', '1875.00']);

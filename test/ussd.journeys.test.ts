@@ -1,5 +1,6 @@
 import { startTestApp, type TestApp } from './support/app';
 import { loginAs } from './support/fixtures';
+import { ensurePin, TEST_PIN } from './support/drive';
 import {
   activeContract,
   confirmedContract,
@@ -150,10 +151,10 @@ test('full delivery by the seller waits for the buyer', async () => {
 });
 
 test('partial delivery is recorded with the reporter; 0 returns to the main menu', async () => {
-  const buyer = newPhone();
-  const c = await activeContract(app, { buyer, seller: newPhone() });
+  const seller = newPhone();
+  const c = await activeContract(app, { buyer: newPhone(), seller });
   await phone
-    .dial(buyer)
+    .dial(seller)
     .enter('2')
     .enter('1')
     .enter('2')
@@ -166,6 +167,26 @@ test('partial delivery is recorded with the reporter; 0 returns to the main menu
     .expectScreen('Partial delivery noted.\nSMS will be sent for details.\n0. Main Menu\n00. Home')
     .enter('0')
     .expectScreen(MAIN);
+  const state = await contractState(app, c.id);
+  expect(state.deliveries).toEqual([expect.objectContaining({ kind: 'PARTIAL', reportedBy: seller })]);
+  expect(state.status).toBe('ACTIVE');
+});
+
+test("a buyer's lot says what it releases, asks the PIN, and pays for that lot only (issue 11)", async () => {
+  const buyer = newPhone();
+  const c = await activeContract(app, { buyer, seller: newPhone() });
+  await ensurePin(app, buyer);
+  await phone
+    .dial(buyer)
+    .enter('2')
+    .enter('1')
+    .enter('2')
+    .enter('20')
+    .expect('Release KES')
+    .enter('1')
+    .expect('Enter your VoicePact PIN')
+    .enter(TEST_PIN)
+    .expectEnd('Partial delivery noted. SMS will be sent for details.');
   const state = await contractState(app, c.id);
   expect(state.deliveries).toEqual([expect.objectContaining({ kind: 'PARTIAL', reportedBy: buyer })]);
   expect(state.status).toBe('ACTIVE');

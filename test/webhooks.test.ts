@@ -1,5 +1,5 @@
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { domainOf } from './support/drive';
+import { domainOf, ensurePin } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, createContract, errorCode, SELLER } from './support/fixtures';
 import { FAST, paymentOf, statusOf } from './support/money-flow';
@@ -57,7 +57,11 @@ test("a partner's receiver hears every step of its contract, signed, in order, t
     expect(funded.body.errors).toBeUndefined();
     await wait(async () => (await statusOf(app, c.id)) === 'ACTIVE');
     await domainOf(app).deliveries.confirm(phoneActor(SELLER), { contractId: c.id, kind: 'FULL' as never });
-    await domainOf(app).deliveries.confirm(phoneActor(BUYER), { contractId: c.id, kind: 'FULL' as never });
+    await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
+      contractId: c.id,
+      kind: 'FULL' as never,
+      pin: await ensurePin(app, BUYER),
+    });
     await wait(async () => (await paymentOf(app, c.id)).status === 'RELEASED');
 
     const life = [

@@ -29,7 +29,7 @@ export const DOCS = {
     'query UssdContract($id: ID!) { contract(id: $id) { id code product totalAmount currency status parties { phoneNumber role acceptedAt } payments { status } } }',
   /** What the further screens of a contract need (98 More, release, partial delivery). */
   contractFull:
-    'query UssdContractFull($id: ID!) { contract(id: $id) { id code product quantity unit totalAmount currency status deliveryLocation deliveryDeadline parties { phoneNumber role name acceptedAt } deliveries { kind quantity } disputes { reason status outcome } } }',
+    'query UssdContractFull($id: ID!) { contract(id: $id) { id code product quantity unit totalAmount currency status deliveryLocation deliveryDeadline parties { phoneNumber role name acceptedAt } deliveries { kind quantity acceptedQuantity } disputes { reason status outcome } } }',
   payments:
     'query UssdPayments($first: Int) { payments(first: $first) { pageInfo { hasNextPage } nodes { id amount currency status createdAt contract { code } } } }',
   accept: 'mutation UssdAccept($id: ID!) { acceptContract(contractId: $id) { id } }',

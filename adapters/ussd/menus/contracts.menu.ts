@@ -39,7 +39,7 @@ export interface ContractData {
     deliveryLocation: string | null;
     deliveryDeadline: string | null;
     parties: Array<{ phoneNumber: string; role: string; name: string | null; acceptedAt: string | null }>;
-    deliveries: Array<{ kind: string; quantity: string | null }>;
+    deliveries: Array<{ kind: string; quantity: string | null; acceptedQuantity: string | null }>;
     disputes: Array<{ reason: string; status: string; outcome: string | null }>;
   };
 }

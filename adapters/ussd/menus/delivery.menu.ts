@@ -2,7 +2,8 @@ import { BACK, HOME } from '../ussd.engine';
 import { alreadyDoneLine } from '../ussd.errors';
 import { DOCS, UssdOperationError } from '../ussd.graphql';
 import type { Action, Menu, Params } from '../ussd.types';
-import { formatMoney as money } from '../../../src/common/money';
+import { Decimal, formatMoney as money } from '../../../src/common/money';
+import { lotAmount } from '../../../src/escrow/lots';
 import { contractPage, loadContract, otherParty, stillDue } from './contracts.menu';
 
 /** Confirming a delivery (full or partial) and reporting an issue, from a contract's details or main menu 2. */
@@ -104,6 +105,20 @@ export const deliveryActions: Record<string, Action> = {
       const quantity = String(p.in ?? '').trim();
       if (!/^\d{1,12}(\.\d{1,3})?$/.test(quantity) || Number(quantity) <= 0)
         return { next: { again: 1 }, flash: hop.t.problems.BAD_NUMBER };
+      const c = await loadContract(hop, p.c);
+      // The screen said "at most" what is still due; the domain checks it again.
+      if (new Decimal(quantity).gt(stillDue(c))) return { next: { again: 1 }, flash: hop.t.problems.TOO_LARGE };
+      const me = c.parties.find((x) => x.phoneNumber === hop.phone);
+      // A lot the buyer accepts is paid for at once (issue 11): say how much, then the PIN (pin.menu.ts). The
+      // amount is worded with the domain's own rule (src/escrow/lots.ts); the domain computes it again.
+      if (me?.role === 'BUYER' && c.status === 'ACTIVE') {
+        const accepted = c.deliveries.reduce((sum, d) => sum.plus(d.acceptedQuantity ?? 0), new Decimal(0));
+        const amount = lotAmount(c.totalAmount, c.quantity, accepted, quantity);
+        const to = otherParty(c, hop.phone).label;
+        return {
+          next: { go: 'releaseAsk', p: { ...ref(p), amt: money(c.currency, amount.toFixed(2)), to, q: quantity } },
+        };
+      }
       try {
         const { notices } = await hop.gql.run(DOCS.confirm, {
           input: { contractId: p.c, kind: 'PARTIAL', quantity },

@@ -11,7 +11,8 @@ import type { Action, ActionResult, Hop, Menu, Params } from '../ussd.types';
  * PINs, the count of wrong attempts, the lock) are the domain's: the menus only ask and word the answers.
  */
 
-const release = (p: Params) => ({ c: p.c, code: p.code, amt: p.amt, to: p.to });
+/** What the release screens carry: the contract, the amount and payee for the question, a lot's quantity (`q`). */
+const release = (p: Params) => ({ c: p.c, code: p.code, amt: p.amt, to: p.to, ...(p.q ? { q: p.q } : {}) });
 
 const secretScreen = (title: (hop: Hop) => string, act: string): Menu => ({
   view: (hop, p) => ({ body: [title(hop)], secret: true, otherwise: { act, p: withoutInput(p) } }),
@@ -60,9 +61,12 @@ function pinTrouble(hop: Hop, err: unknown): ActionResult | null {
 }
 
 async function confirmRelease(hop: Hop, p: Params, pin: string): Promise<ActionResult> {
-  const { notices } = await hop.gql.run(DOCS.confirm, { input: { contractId: p.c, kind: 'FULL', pin } });
+  const input = p.q
+    ? { contractId: p.c, kind: 'PARTIAL', quantity: String(p.q), pin }
+    : { contractId: p.c, kind: 'FULL', pin };
+  const { notices } = await hop.gql.run(DOCS.confirm, { input });
   if (notices.length) return { end: alreadyDoneLine('deliver', hop.t, String(p.code)) };
-  return { end: hop.t.fullByBuyer };
+  return { end: p.q ? `${hop.t.partialNoted} ${hop.t.partialSms}` : hop.t.fullByBuyer };
 }
 
 const typed = (p: Params) => String(p.in ?? '').trim();
