@@ -98,10 +98,15 @@ export class UssdOperations {
   }
 
   /** The first error's public code, mapped where /graphql maps it (schema/errors.ts). */
-  codeOf(error: GraphQLError): { code: string; message: string } {
+  codeOf(error: GraphQLError): { code: string; message: string; extensions: Record<string, unknown> } {
     const formatted = this.format(error.toJSON(), error);
     const code = formatted.extensions?.code;
-    return { code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR', message: formatted.message };
+    return {
+      code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR',
+      message: formatted.message,
+      // What the API would send (attemptsLeft of a wrong PIN, what is still due...): the menus word it.
+      extensions: formatted.extensions ?? {},
+    };
   }
 }
 
@@ -129,8 +134,8 @@ export class UssdGraphQL {
       variableValues: variables,
     });
     if (errors?.length) {
-      const { code, message } = this.operations.codeOf(errors[0]);
-      throw new UssdOperationError(code, message, errors[0].extensions ?? {});
+      const { code, message, extensions } = this.operations.codeOf(errors[0]);
+      throw new UssdOperationError(code, message, extensions);
     }
     return { data: data as T, notices: contextValue.notices };
   }
