@@ -7,6 +7,7 @@ import { gsm7Length, isGsm7 } from '../src/common/gsm7';
 import { text } from '../src/notification/notification.texts';
 import { Language } from '../src/profile/profile.entity';
 import { confirmedContract, FAST, fundAndWaitLocked } from './support/money-flow';
+import { pendingContract } from './support/ussd-fixtures';
 import { phoneActor } from '../src/auth/actor';
 import { feeFor, feeOnRelease, feeShares } from '../src/escrow/fees';
 import { Decimal } from '../src/common/money';
@@ -103,7 +104,8 @@ describe('fees through the API, the workers and the sandbox', () => {
   const payments = (c: any) => c.escrow.payments.map((p: any) => [p.kind, p.status, p.amount]);
 
   test('paid by the buyer: shown before anyone agrees, carried by the deposit, one ledger row per release', async () => {
-    const c = await confirmedContract(app, { buyer: BUYER, seller: SELLER, totalAmount: '3000', quantity: '10' });
+    // Pending until the SMS asking to accept is out: that SMS goes only to parties who have not accepted yet.
+    const c = await pendingContract(app, { buyer: BUYER, seller: SELLER, totalAmount: '3000', quantity: '10' });
     expect(await read(c.id)).toMatchObject({ feeAmount: '60.00', feePayer: 'BUYER', depositAmount: '3060.00' });
     await wait(async () =>
       (app.running.sms as DevSmsSender).sent.some(
@@ -113,6 +115,8 @@ describe('fees through the API, the workers and the sandbox', () => {
           m.text.includes('fee KES 60 (paid by the buyer)'),
       ),
     );
+    await domainOf(app).contracts.accept(phoneActor(BUYER), c.id);
+    await domainOf(app).contracts.accept(phoneActor(SELLER), c.id);
     await fundAndWaitLocked(app, c.id, wait);
     await lot(c.id, '4');
     await lot(c.id, '6');
