@@ -1,5 +1,5 @@
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { contractInput } from './support/fixtures';
+import { CLIENT_MISTAKE_CODES, contractInput } from './support/fixtures';
 
 /**
  * Issue 10, defect 1: every client mistake is a 4xx, or a 200 with errors, and each error names the problem
@@ -11,15 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const CLIENT_CODES = new Set([
-  'BAD_USER_INPUT',
-  'BAD_REQUEST',
-  'GRAPHQL_VALIDATION_FAILED',
-  'GRAPHQL_PARSE_FAILED',
-  'QUERY_TOO_COMPLEX',
-  'OPERATION_RESOLUTION_FAILURE',
-  'UNAUTHENTICATED',
-]);
+const CLIENT_CODES = new Set<string>(CLIENT_MISTAKE_CODES);
 
 const CREATE = 'mutation($i: CreateContractInput!) { createContract(input: $i) { id } }';
 const LIST = 'query($n: Int) { contracts(first: $n) { nodes { id } } }';

@@ -58,3 +58,14 @@ export async function loginAs(app: TestApp, phone: string): Promise<string> {
 export function errorCode(body: { errors?: Array<{ extensions?: { code?: string } }> }): string | undefined {
   return body.errors?.[0]?.extensions?.code;
 }
+
+/** The codes a GraphQL client mistake may carry (never INTERNAL_SERVER_ERROR): one list for the bad-request tests. */
+export const CLIENT_MISTAKE_CODES = [
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'QUERY_TOO_COMPLEX',
+  'OPERATION_RESOLUTION_FAILURE',
+  'UNAUTHENTICATED',
+] as const;
