@@ -35,6 +35,11 @@ export interface DomainDeps {
   resolveHost?: ResolveHost;
   /** Wrong login codes per phone and address (Redis); without it only the per-code limit applies (scripts). */
   loginGuesses?: LoginGuessLimiter;
+  /**
+   * A fresh EntityManager on a pool of its own, for a transaction that must commit apart from the unit of work's
+   * (src/server/db.ts openSeparatePool says why). Without it (scripts), a fork of the unit of work's.
+   */
+  separateEm?: () => EntityManager;
 }
 
 /**

@@ -110,12 +110,13 @@ export class PinService {
   /**
    * Throws PIN_NOT_SET, PIN_REQUIRED, PIN_LOCKED or PIN_INVALID unless `pin` is this phone's PIN.
    *
-   * A separate transaction on a fork of its own, on purpose: the wrong-attempt count (and the lock) must
-   * commit even though the operation that asked for the PIN then fails and rolls back; counted inside that
-   * operation's transaction, a wrong attempt would be lost and the PIN could be guessed without limit.
+   * A separate transaction, on purpose: the wrong-attempt count (and the lock) must commit even though the
+   * operation that asked for the PIN then fails and rolls back; counted inside that operation's transaction, a
+   * wrong attempt would be lost and the PIN could be guessed without limit. On the separate pool (separateEm):
+   * the caller holds a connection of the main pool meanwhile.
    */
   async requirePin(phone: string, pin: string | null | undefined): Promise<void> {
-    const em = this.ctx.em.fork();
+    const em = this.ctx.separateEm?.() ?? this.ctx.em.fork();
     const verdict = await em.transactional(async (tx) => this.check(tx, phone, pin));
     if (verdict?.code === 'PIN_NOT_SET') {
       // Set in this very unit of work (create the PIN, then release at once) and not committed yet, so the

@@ -12,7 +12,7 @@ const migrationsDir = path.join(__dirname, '..', 'migrations');
 /** Any fixed number; only this service's migrations take it. */
 const MIGRATION_LOCK_KEY = 20261128;
 
-export function ormOptions(databaseUrl: string): Options {
+export function ormOptions(databaseUrl: string, poolMax = 10): Options {
   return {
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
@@ -30,9 +30,22 @@ export function ormOptions(databaseUrl: string): Options {
     // Every unit of work forks its own EntityManager; touching the global one is a bug.
     allowGlobalContext: false,
     forceUtcTimezone: true,
-    pool: { min: 0, max: 10 },
+    pool: { min: 0, max: poolMax },
     debug: false,
   };
+}
+
+/**
+ * A second, small pool for the transactions that must commit apart from the unit of work that runs them (the PIN's
+ * wrong-attempt count: PinService.requirePin). Taken from the main pool, such a transaction asks for a connection
+ * while its caller holds one; with every connection held by callers doing the same (more releases at once than the
+ * pool has connections, or copies of one release hop waiting for its session's row lock), none ever comes back.
+ * Its transactions wait for nothing that the main pool's holders keep, so this one always drains.
+ */
+export function openSeparatePool(databaseUrl: string): Promise<MikroORM> {
+  // A context name of its own: under the default one, a fork taken inside a transaction of the main ORM resolves to
+  // that transaction's EntityManager (MikroORM's transaction context), and so to the main pool again.
+  return MikroORM.init({ ...ormOptions(databaseUrl, 2), contextName: 'separate' });
 }
 
 /** Creates the database if it is missing: `npm start` works on a machine with a bare PostgreSQL. */

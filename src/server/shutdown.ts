@@ -6,7 +6,8 @@ import type { Running } from './start';
  * embedded PostgreSQL or local redis-server that start() ran on a bare laptop.
  */
 export async function stop(running: Running, graceMs = 10_000): Promise<void> {
-  const { server, apollo, orm, redis, logger, workers, background, queues, queueConnection, provider } = running;
+  const { server, apollo, orm, separatePool, redis, logger, workers, background, queues, queueConnection, provider } =
+    running;
   if (server) {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // A keep-alive connection whose request was in flight becomes idle once answered; close() only closes the
@@ -23,6 +24,7 @@ export async function stop(running: Running, graceMs = 10_000): Promise<void> {
   provider.close?.(); // sandbox: pending settlements are dropped (reconciliation asks again later)
   await apollo.stop();
   await orm.close(true);
+  await separatePool.close(true);
   await queues.close();
   await queueConnection.quit().catch(() => queueConnection.disconnect());
   await redis.quit().catch(() => redis.disconnect());

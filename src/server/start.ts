@@ -5,7 +5,7 @@ import { createApolloServer } from '../../schema/server';
 import { createApp } from './app';
 import type { Config } from '../config';
 import type { Logger } from '../common/logger';
-import { openDatabase } from './db';
+import { openDatabase, openSeparatePool } from './db';
 import { provideLocalServices, type LocalServices } from './local-services';
 import type { DomainDeps } from '../domain';
 import { createRedis } from './redis';
@@ -38,6 +38,7 @@ export async function start(givenConfig: Config, logger: Logger, role: Role = 'a
 async function startOn(local: LocalServices, logger: Logger, role: Role) {
   const config = local.config;
   const orm = await openDatabase(config.DATABASE_URL, logger);
+  const separatePool = await openSeparatePool(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, 'app', logger);
   const sms = createSmsSender(config, logger);
   // Provider events (sandbox settlements, M-Pesa callbacks) are applied after the answer: drained at shutdown.
@@ -47,7 +48,14 @@ async function startOn(local: LocalServices, logger: Logger, role: Role) {
     providerEvents.receive('sandbox', event, event).then(() => undefined),
   );
   const loginGuesses = new LoginGuessLimiter(redis, config);
-  const domainDeps: DomainDeps = { config, logger, sms, provider, loginGuesses };
+  const domainDeps: DomainDeps = {
+    config,
+    logger,
+    sms,
+    provider,
+    loginGuesses,
+    separateEm: () => separatePool.em.fork(),
+  };
   // Producer side of BullMQ (outbox relay, schedulers, dashboard): fails fast while Redis is away.
   const queueConnection = createRedis(config.REDIS_URL, 'queues', logger);
   const queues = createQueues(queueConnection, config, logger);
@@ -84,6 +92,7 @@ async function startOn(local: LocalServices, logger: Logger, role: Role) {
     config,
     logger,
     orm,
+    separatePool,
     redis,
     apollo,
     schema,
