@@ -10,6 +10,9 @@ module.exports = {
   roots: ['<rootDir>/test/faults'],
   testMatch: ['**/*.fault.ts'],
   testTimeout: 120_000,
+  // A failure prints the services' own output (their logs) under it: support/environment.ts and support/report.ts.
+  testEnvironment: '<rootDir>/test/faults/support/environment.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/faults/support/report.ts'],
   // Each case runs several service processes on a 2-core machine: one file at a time keeps deadlines meaningful.
   maxWorkers: 1,
 };

@@ -10,7 +10,8 @@ import {
   contractStatus,
   freshPrefix,
   FULL_DELIVERY_BY_BUYER,
-  paymentState,
+  releaseOf,
+  releaseReaches,
 } from './support/flows';
 import { startService, type Service } from './support/service';
 
@@ -67,26 +68,24 @@ test('deliveries confirmed while Redis is down are confirmed for the phones and 
   const answers = await Promise.all(deals.map((d) => confirmFullDelivery(service.url, d.buyer)));
   expect(answers.map((a) => [a.status, a.body])).toEqual(deals.map(() => [200, FULL_DELIVERY_BY_BUYER]));
   for (const d of deals) expect(await contractStatus(db, d.id)).toBe('COMPLETED');
-  // The decisions are stored; nothing could reach the queues, so nothing was paid yet.
+  // The decisions are stored (one RELEASE row each); nothing could reach the queues, so nothing was paid yet.
+  const releases = await Promise.all(deals.map((d) => releaseOf(db, d.id)));
+  expect(releases.map((r) => r.status)).toEqual(deals.map(() => 'LOCKED'));
   const pending = await db.rows(`select job_id, relayed_at from outbox_messages where job_id = any($1)`, [
-    deals.map((d) => `payout-${d.paymentId}`),
+    releases.map((r) => `payout-${r.id}`),
   ]);
   expect(pending).toHaveLength(deals.length);
   expect(pending.filter((r) => r.relayed_at)).toEqual([]);
   expect(fake.requestsTo(B2C_PATH)).toHaveLength(0);
 
   await redis.start();
-  for (const d of deals)
-    await eventually(async () => (await paymentState(db, d.paymentId)).status === 'RELEASED', {
-      what: `the payout of ${d.code} after Redis came back`,
-      timeoutMs: 30_000,
-    });
+  for (const d of deals) await releaseReaches(db, d.id, 'RELEASED', `the payout of ${d.code} after Redis came back`);
 
   for (const d of deals) {
-    const { payout_ref: ref } = await paymentState(db, d.paymentId);
+    const { id, payout_ref: ref } = await releaseOf(db, d.id);
     expect(fake.requestsTo(B2C_PATH).filter((r) => r.body.OriginatorConversationID === ref)).toHaveLength(1);
     const settled = await db.count(`select 1 from audit_events where subject_id = $1 and action = 'payout-settled'`, [
-      d.paymentId,
+      id,
     ]);
     expect({ code: d.code, settled }).toEqual({ code: d.code, settled: 1 });
   }

@@ -10,10 +10,13 @@ import {
   activeContract,
   freshPrefix,
   FULL_DELIVERY_BY_BUYER,
+  FULL_DELIVERY_WITH_NEW_PIN,
   hop,
   newPhone,
-  paymentState,
-  type Deal,
+  releaseOf,
+  releaseReaches,
+  walkToRelease,
+  type ActiveDeal,
 } from './support/flows';
 import { startService, type Service } from './support/service';
 
@@ -57,14 +60,11 @@ afterAll(async () => {
 });
 
 test('SIGTERM under load: requests in flight are answered, the process exits in time, no job is lost', async () => {
-  const deals: Array<Deal & { paymentId: string }> = [];
+  const deals: ActiveDeal[] = [];
   for (let i = 0; i < BUYERS; i++) deals.push(await activeContract(service.url, db, `Rice${i}`));
   const sessions = deals.map(() => newSessionId());
-  for (const [i, deal] of deals.entries()) {
-    await hop(service.url, deal.buyer, '', sessions[i]);
-    await hop(service.url, deal.buyer, '2', sessions[i]);
-    expect((await hop(service.url, deal.buyer, '2*1', sessions[i])).body).toContain('1. Full Delivery');
-  }
+  // Each buyer up to the PIN typed the second time: the hop that releases the money is the one held in flight.
+  for (const [i, deal] of deals.entries()) await walkToRelease(service.url, deal.buyer, deal.code, sessions[i]);
 
   // Background load: handsets walking the menus until the service stops answering. Bounded by count.
   let stopped = false;
@@ -91,7 +91,7 @@ test('SIGTERM under load: requests in flight are answered, the process exits in 
   await holder.connect();
   await holder.query('begin');
   await holder.query('select 1 from ussd_sessions where session_id = any($1) for update', [sessions]);
-  const confirming = deals.map((d, i) => hop(service.url, d.buyer, '2*1*1', sessions[i]));
+  const confirming = deals.map((d, i) => hop(service.url, d.buyer, FULL_DELIVERY_WITH_NEW_PIN, sessions[i]));
   await eventually(
     async () => {
       const [row] = await db.rows<{ n: string }>(
@@ -132,18 +132,16 @@ test('SIGTERM under load: requests in flight are answered, the process exits in 
   );
 
   // Every payout the confirmations decided is stored as a job; after a restart each is paid once.
+  const releases = await Promise.all(deals.map((d) => releaseOf(db, d.id)));
   const jobs = await db.rows('select job_id from outbox_messages where job_id = any($1)', [
-    deals.map((d) => `payout-${d.paymentId}`),
+    releases.map((r) => `payout-${r.id}`),
   ]);
   expect(jobs).toHaveLength(BUYERS);
   service = await startService(env, { port });
   for (const d of deals)
-    await eventually(async () => (await paymentState(db, d.paymentId)).status === 'RELEASED', {
-      what: `the payout of ${d.code} after the restart`,
-      timeoutMs: 45_000,
-    });
+    await releaseReaches(db, d.id, 'RELEASED', `the payout of ${d.code} after the restart`, 45_000);
   for (const d of deals) {
-    const { payout_ref: ref } = await paymentState(db, d.paymentId);
+    const { payout_ref: ref } = await releaseOf(db, d.id);
     const paid = new Set(
       fake.deliveries
         .filter((x) => x.url.includes('/b2c/result/'))

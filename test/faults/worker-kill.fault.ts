@@ -10,7 +10,8 @@ import {
   confirmFullDelivery,
   freshPrefix,
   FULL_DELIVERY_BY_BUYER,
-  paymentState,
+  releaseOf,
+  releaseReaches,
 } from './support/flows';
 import { startService, type Service } from './support/service';
 
@@ -83,31 +84,26 @@ async function killDuringPayout(faultAfterKill: () => void, workerEnv: Record<st
   fake.stallNext(1); // the B2C request reaches M-Pesa and is never answered
   const answer = await confirmFullDelivery(api.url, deal.buyer);
   expect(answer.body).toBe(FULL_DELIVERY_BY_BUYER);
-  const ref = await eventually(
+  const { id: releaseId, payout_ref: ref } = await eventually(
     async () => {
-      const p = await paymentState(db, deal.paymentId);
-      return p.payout_ref && requestsFor(B2C_PATH, 'OriginatorConversationID', p.payout_ref).length === 1
-        ? p.payout_ref
-        : false;
+      const p = await releaseOf(db, deal.id);
+      return p.payout_ref && requestsFor(B2C_PATH, 'OriginatorConversationID', p.payout_ref).length === 1 ? p : false;
     },
     { what: 'the B2C request to be in flight', timeoutMs: 20_000 },
   );
   await worker.kill();
   faultAfterKill();
   worker = await startService({ ...env, ...workerEnv }, { role: 'worker' });
-  return { ...deal, ref };
+  return { ...deal, releaseId, ref: ref! };
 }
 
-async function expectPaidOnce(deal: { paymentId: string; ref: string; code: string; seller: string }) {
-  await eventually(async () => (await paymentState(db, deal.paymentId)).status === 'RELEASED', {
-    what: `the payout of ${deal.code} after the restart`,
-    timeoutMs: 45_000,
-  });
+async function expectPaidOnce(deal: { id: string; releaseId: string; ref: string; code: string; seller: string }) {
+  await releaseReaches(db, deal.id, 'RELEASED', `the payout of ${deal.code} after the restart`, 45_000);
   expect(paidTransactions(deal.ref).size).toBe(1);
-  expect(await audits(deal.paymentId, 'payout-settled')).toBe(1);
+  expect(await audits(deal.releaseId, 'payout-settled')).toBe(1);
   // Sent again only after M-Pesa said it had no such payout.
   expect(requestsFor(STATUS_PATH, 'OriginalConversationID', deal.ref).length).toBeGreaterThanOrEqual(1);
-  expect(await audits(deal.paymentId, 'payout-not-found')).toBe(1);
+  expect(await audits(deal.releaseId, 'payout-not-found')).toBe(1);
   expect(alertsAbout(deal.code)).toEqual([]);
   // And the seller's phone hears of it once.
   const paidSms = () => at.requests.filter((r) => r.form.to === deal.seller && r.form.message === paidText(deal.code));
@@ -155,8 +151,8 @@ test('M-Pesa never answers again: the payout stays LOCKED, support is alerted on
   });
   expect(alertsAbout(deal.code)).toHaveLength(1);
   expect(alertsAbout(deal.code)[0].form.message).toMatch(/^VoicePact ALERT /);
-  expect((await paymentState(db, deal.paymentId)).status).toBe('LOCKED');
-  expect(await audits(deal.paymentId, 'payout-not-found')).toBe(0); // never sent again without an answer
+  expect((await releaseOf(db, deal.id)).status).toBe('LOCKED');
+  expect(await audits(deal.releaseId, 'payout-not-found')).toBe(0); // never sent again without an answer
   expect(requestsFor(B2C_PATH, 'OriginatorConversationID', deal.ref)).toHaveLength(1);
   expect(paidTransactions(deal.ref).size).toBe(0);
 }, 120_000);

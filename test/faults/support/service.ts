@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../support/redis-server';
 
@@ -21,8 +22,10 @@ export interface Service {
   port: number;
   child: ChildProcess;
   exited: Promise<Exit>;
-  /** The last 64 KB of stdout and stderr, for failure messages. */
+  /** The last 64 KB of stdout and stderr, for failure messages (the whole of it is in `logFile`). */
   output(): string;
+  /** Where everything the process printed is kept: test-artifacts/faults/<test file>.<n>-<role>.log. */
+  logFile: string;
   alive(): boolean;
   /** SIGTERM, then the exit and how long it took. */
   terminate(): Promise<Exit & { ms: number }>;
@@ -31,6 +34,15 @@ export interface Service {
 }
 
 const started = new Set<ChildProcess>();
+/** Every service this test file started, running or not: report.ts prints their output when a test failed. */
+export const startedInFile: Service[] = [];
+const LOG_DIR = path.join(ROOT, 'test-artifacts', 'faults');
+
+function logFileFor(role: Role): string {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const testFile = path.basename(expect.getState().testPath ?? 'fault', '.fault.ts');
+  return path.join(LOG_DIR, `${testFile}.${startedInFile.length + 1}-${role}.log`);
+}
 // A test that throws before its cleanup must not leave a service behind.
 process.once('exit', () => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -54,15 +66,18 @@ export async function startService(
       NODE_ENV: 'development',
       HOST: '127.0.0.1',
       ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'warn', // FAULT_LOG_LEVEL=info: every request in the logs
       ...env,
       PORT: String(finalPort),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);
+  const logFile = logFileFor(role);
+  const log = createWriteStream(logFile);
   let out = '';
   const keep = (chunk: Buffer) => {
+    log.write(chunk);
     out = (out + chunk.toString()).slice(-65_536);
   };
   child.stdout!.on('data', keep);
@@ -70,6 +85,7 @@ export async function startService(
   const exited = new Promise<Exit>((resolve) =>
     child.once('exit', (code, signal) => {
       started.delete(child);
+      log.end();
       resolve({ code, signal });
     }),
   );
@@ -82,6 +98,7 @@ export async function startService(
     child,
     exited,
     output: () => out,
+    logFile,
     alive,
     async terminate() {
       const t0 = Date.now();
@@ -94,6 +111,7 @@ export async function startService(
       await exited;
     },
   };
+  startedInFile.push(service);
   const ready = async () => {
     if (role !== 'api' && !out.includes('Workers: ')) return false;
     if (role === 'worker') return true;
