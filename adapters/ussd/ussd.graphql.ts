@@ -36,7 +36,7 @@ export const DOCS = {
   confirm: 'mutation UssdConfirm($input: ConfirmDeliveryInput!) { confirmDelivery(input: $input) { id acceptedAt } }',
   report: 'mutation UssdReport($input: ReportIssueInput!) { reportIssue(input: $input) { id } }',
   decline: 'mutation UssdDecline($id: ID!) { declineContract(contractId: $id) { id } }',
-  fund: 'mutation UssdFund($id: ID!) { fundEscrow(contractId: $id) { id } }',
+  fund: 'mutation UssdFund($id: ID!) { fundEscrow(contractId: $id) { id amount currency depositPart depositParts } }',
   create: 'mutation UssdCreate($input: CreateContractInput!) { createContract(input: $input) { id code } }',
   checkField:
     'query UssdCheckField($field: ContractDraftField!, $value: String!) { checkContractField(field: $field, value: $value) { ok value problem } }',

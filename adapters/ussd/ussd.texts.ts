@@ -140,6 +140,9 @@ const EN = {
   pay: (amount: string) => `Pay ${amount}`,
   payAsk: (amount: string, code: string) => `Pay ${amount} into escrow for ${code}?`,
   payPrompt: (amount: string) => `Check your phone for the M-Pesa prompt to pay ${amount}.`,
+  /** A deposit above M-Pesa's per-transaction limit: n prompts, the next once the previous is paid. */
+  payPrompts: (n: number, first: string) =>
+    `You will get ${n} M-Pesa prompts, one after the other. Check your phone for the first: ${first}.`,
   payPending: 'Payment in progress',
   quantity: 'Qty',
   seller: 'Seller',
@@ -307,6 +310,8 @@ const SW: Texts = {
   pay: (amount) => `Lipa ${amount}`,
   payAsk: (amount, code) => `Lipa ${amount} kwenye escrow kwa ${code}?`,
   payPrompt: (amount) => `Angalia simu yako kwa ombi la M-Pesa kulipa ${amount}.`,
+  payPrompts: (n, first) =>
+    `Utapata maombi ${n} ya M-Pesa, moja baada ya jingine. Angalia simu yako kwa la kwanza: ${first}.`,
   payPending: 'Malipo yanaendelea',
   quantity: 'Idadi',
   seller: 'Muuzaji',

@@ -103,6 +103,7 @@ export class ContractResolver {
   async escrow(@Root() c: Contract, @Ctx() ctx: GraphQLContext): Promise<EscrowAccountType> {
     const rows = [...(await ctx.loaders.payments.load(c.id))].reverse(); // the loader gives newest first
     const a = accountOf(rows);
+    const plan = ctx.domain.payments.depositPlan(c, rows);
     const money = (d: { toFixed(n: number): string }) => d.toFixed(2);
     return {
       currency: c.currency,
@@ -112,6 +113,8 @@ export class ContractResolver {
       fees: money(a.fees),
       held: money(a.held),
       payingOut: money(a.payingOut),
+      depositParts: plan.parts,
+      depositPartsPaid: plan.paid,
       payments: rows,
     };
   }

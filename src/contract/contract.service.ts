@@ -11,6 +11,7 @@ import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs }
 import { normalizePhone } from '../common/phone';
 import { hasControlCharacters } from '../common/text';
 import type { ServiceContext } from '../domain';
+import { accountIn, decidePayout } from '../escrow/escrow.ledger';
 import { feeFor, type FeePayer } from '../escrow/fees';
 import { notify } from '../outbox/outbox';
 import { idempotent } from '../idempotency/idempotency.service';
@@ -36,6 +37,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class ContractService {
   constructor(private readonly ctx: ServiceContext) {}
+
+  private get maxPerTransaction(): number {
+    return this.ctx.config.MPESA_MAX_TRANSACTION_KES;
+  }
 
   async create(actor: Actor, input: CreateContractData & { idempotencyKey?: string | null }): Promise<Contract> {
     requireAuthenticated(actor);
@@ -192,6 +197,10 @@ export class ContractService {
       // An ACTIVE contract holds money: only the escrow closes it (the deadline refund), never a plain cancel.
       if (contract.status === ContractStatus.ACTIVE) throw invalidTransition(contract.status, ContractStatus.CANCELLED);
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason: reason?.slice(0, 280) ?? null });
+      // A deposit in parts may have some of them in (issue 11): they go back. A part still being paid goes back
+      // when it arrives (settlement). Below the limit nothing is held here: one paid part makes it ACTIVE.
+      const held = (await accountIn(em, contract)).available;
+      await decidePayout(em, actor, contract, { kind: 'REFUND', amount: held }, this.ctx.now(), this.maxPerTransaction);
       notify(em, this.ctx.now(), 'contract.cancelled', contract.id);
       return changed(contract);
     });

@@ -118,8 +118,9 @@ export const contractMenus: Record<string, Menu> = {
       // Until everyone accepted, any party may still turn the deal down (the creator withdraws it).
       if (c.status === 'PENDING' && me)
         options.push({ key: '4', label: t.declineContract, next: { go: 'declineAsk', p: ref } });
-      // Only the buyer pays, and only while no deposit is under way (a FAILED one is paid again the same way).
-      const paying = c.payments.some((x) => x.status === 'PENDING' || x.status === 'LOCKED');
+      // Only the buyer pays, and only while no deposit is under way (a FAILED one is paid again the same way, and
+      // so is the rest of a deposit in parts: its collected parts are LOCKED while the contract is CONFIRMED).
+      const paying = c.payments.some((x) => x.status === 'PENDING');
       if (c.status === 'CONFIRMED' && me?.role === 'BUYER' && !paying)
         options.push({ key: '5', label: t.pay(amount), next: { go: 'payAsk', p: { ...ref, amt: amount } } });
       options.push({ key: '98', label: t.more, next: { go: 'detailsMore', p: ref } });
@@ -186,6 +187,10 @@ const REASON_INDEX: Record<string, number> = {
   OTHER: 4,
 };
 
+interface FundData {
+  fundEscrow: { id: string; amount: string; currency: string; depositPart: number | null; depositParts: number | null };
+}
+
 export const contractActions: Record<string, Action> = {
   accept: {
     mutates: true,
@@ -207,8 +212,13 @@ export const contractActions: Record<string, Action> = {
     async run(hop, p) {
       // The STK push goes out from the outbox after this hop commits, so after the END screen: a phone
       // inside a USSD session cannot show the M-Pesa prompt.
-      await hop.gql.run(DOCS.fund, { id: p.c });
-      return { end: hop.t.payPrompt(String(p.amt)) };
+      const { data } = await hop.gql.run<FundData>(DOCS.fund, { id: p.c });
+      const f = data.fundEscrow;
+      if ((f.depositParts ?? 1) === 1) return { end: hop.t.payPrompt(String(p.amt)) };
+      // Above M-Pesa's per-transaction limit: the prompts still to come, this one first.
+      const prompts = f.depositParts! - (f.depositPart ?? 1) + 1;
+      const first = formatMoney(f.currency, f.amount);
+      return { end: prompts > 1 ? hop.t.payPrompts(prompts, first) : hop.t.payPrompt(first) };
     },
   },
 };
