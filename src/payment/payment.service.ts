@@ -67,7 +67,7 @@ export class PaymentService {
           `Contract ${contract.code} is ${contract.status}: escrow is funded once every party has accepted`,
         );
       this.assertProviderCanMove(contract);
-      return changed(this.askForDepositPart(em, actor, contract, plan));
+      return changed(await this.askForDepositPart(em, actor, contract, plan));
     });
   }
 
@@ -81,7 +81,8 @@ export class PaymentService {
    * the caller's transaction (the contract is locked). The row's deterministic job id makes the push go out once;
    * the unique indexes on payments keep one part PENDING per contract and each part number collected once.
    */
-  askForDepositPart(em: EntityManager, actor: Actor, contract: Contract, plan: DepositPlan): Payment {
+  async askForDepositPart(em: EntityManager, actor: Actor, contract: Contract, plan: DepositPlan): Promise<Payment> {
+    await em.populate(contract, ['parties']);
     const party = (role: PartyRole) => contract.parties.getItems().find((p) => p.role === role)!.phoneNumber;
     const now = this.ctx.now();
     const payment = em.create(Payment, {
