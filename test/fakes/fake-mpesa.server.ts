@@ -228,7 +228,9 @@ export class FakeMpesaServer {
 
   private b2cPayment(b: Record<string, unknown>, res: ServerResponse): void {
     const ocid = String(b.OriginatorConversationID ?? '');
-    const invalid = !ocid ? 'Bad Request - Invalid OriginatorConversationID' : badAmountOrPhone(b.Amount, b.PartyB, this.maxAmount);
+    const invalid = !ocid
+      ? 'Bad Request - Invalid OriginatorConversationID'
+      : badAmountOrPhone(b.Amount, b.PartyB, this.maxAmount);
     if (invalid) return reply(res, 400, { requestId: id(), errorCode: '400.002.02', errorMessage: invalid });
     const record: B2cRecord = {
       conversationId: `AG_20261128_${id().slice(0, 20)}`,
