@@ -1,4 +1,5 @@
 import { phoneActor } from '../src/auth/actor';
+import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 import { Payment, PaymentKind } from '../src/payment/payment.entity';
 import type { FakeMpesaServer } from './fakes/fake-mpesa.server';
 import { ADMIN_KEY, type TestApp } from './support/app';
@@ -204,4 +205,30 @@ test('a contract cancelled half paid refunds the parts in, and the part being pa
   ]);
   expect(prompts(c.code)).toHaveLength(2); // the third part was never asked for
   expect((await depositsOf(c.id)).every((p) => p.status === 'SETTLED')).toBe(true);
+});
+
+test('a part that times out fails alone; its late money is not counted (support hears of it) and the part is asked for again', async () => {
+  const deal = newDeal();
+  const c = await confirmedContract(app, deal);
+  fake.holdCallbacks();
+  await domainOf(app).payments.fundEscrow(phoneActor(deal.buyer), c.id);
+  await promptShown(c.code, 1);
+  await fake.deliverHeld(1);
+  await promptShown(c.code, 2);
+  const [first, second] = await depositsOf(c.id);
+  // What part 2's own deposit-timeout job does; part 1 has a timeout job of its own, which finds it paid.
+  expect(await domainOf(app).deposits.expire(second.id)).toBe(true);
+  expect(await domainOf(app).deposits.expire(first.id)).toBe(false);
+  await fake.deliverHeld(1); // the buyer paid part 2 after all, too late
+  const supportTexts = () =>
+    (app.running.sms as DevSmsSender).sent.filter((m) => m.to === '+254700000999').map((m) => m.text);
+  await wait(async () => supportTexts().some((t) => t.includes('no open payment holds it') && t.includes(c.code)));
+  expect((await depositsOf(c.id)).map((p) => p.status)).toEqual(['LOCKED', 'FAILED']);
+  expect((await escrowOf(c.id)).escrow).toMatchObject({ deposited: '250000.00', depositPartsPaid: 1 });
+  expect(prompts(c.code)).toHaveLength(2); // nothing asked for part 3 on the late money
+
+  const { value: retry } = await domainOf(app).payments.fundEscrow(phoneActor(deal.buyer), c.id);
+  expect(retry).toMatchObject({ depositPart: 2, depositParts: 3, amount: '250000.00' });
+  await promptShown(c.code, 3);
+  expect(prompts(c.code)).toEqual([250000, 250000, 250000]);
 });
