@@ -162,7 +162,7 @@ export function grossLeft(contract: Contract, account: EscrowAccount): Decimal {
 }
 
 /** What the buyer pays into escrow: the total, and the buyer's share of the fee. */
-export function depositAmountOf(contract: Contract): string {
+export function depositAmountOf(contract: Pick<Contract, 'totalAmount' | 'feeAmount' | 'feePayer'>): string {
   const { buyer } = feeShares(contract.feeAmount ?? 0, contract.feePayer ?? 'BUYER');
   return new Decimal(contract.totalAmount).add(buyer).toFixed(2);
 }
