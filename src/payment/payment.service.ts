@@ -72,7 +72,10 @@ export class PaymentService {
   }
 
   /** The deposit's parts: those collected, and what is still to collect within MPESA_MAX_TRANSACTION_KES. */
-  depositPlan(contract: Contract, rows: readonly Movement[]): DepositPlan {
+  depositPlan(
+    contract: Pick<Contract, 'totalAmount' | 'feeAmount' | 'feePayer' | 'status'>,
+    rows: readonly Movement[],
+  ): DepositPlan {
     return depositPlan(contract, rows, this.ctx.config.MPESA_MAX_TRANSACTION_KES);
   }
 
