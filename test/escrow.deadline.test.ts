@@ -6,7 +6,7 @@ import { Payment, PaymentKind } from '../src/payment/payment.entity';
 import { phoneActor } from '../src/auth/actor';
 import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { domainOf, ensurePin } from './support/drive';
+import { domainOf, ensurePin, TEST_PIN } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, errorCode, loginAs, SELLER } from './support/fixtures';
 import { confirmedContract, FAST, fundAndWaitLocked, statusOf } from './support/money-flow';
@@ -72,9 +72,10 @@ describe('the delivery deadline, through the real workers and the sandbox', () =
     (app.running.sms as DevSmsSender).sent.filter((m) => m.to === phone && m.text.includes(code)).map((m) => m.text);
   const refunds = (contractId: string) =>
     app.running.orm.em.fork().find(Payment, { contract: contractId, kind: PaymentKind.REFUND });
-  const gql = (q: string, id: string, token = buyerToken) => app.gql(q, { id }, token);
+  const gql = (q: string, id: string, token = buyerToken, pin: string | null = TEST_PIN) =>
+    app.gql(q, { id, pin }, token);
   const EXTEND = 'mutation($id: ID!) { extendDeliveryDeadline(contractId: $id) { status deliveryDeadline } }';
-  const REFUND = 'mutation($id: ID!) { refundUndelivered(contractId: $id) { status } }';
+  const REFUND = 'mutation($id: ID!, $pin: String) { refundUndelivered(contractId: $id, pin: $pin) { status } }';
 
   async function activeContract(totalAmount = '3000') {
     const c = await confirmedContract(app, { buyer: BUYER, seller: SELLER, totalAmount, quantity: '10' });
@@ -163,6 +164,9 @@ describe('the delivery deadline, through the real workers and the sandbox', () =
     await passDeadline(c.id, 1);
     const seller = await loginAs(app, SELLER);
     expect(errorCode((await gql(REFUND, c.id, seller)).body)).toBe('FORBIDDEN');
+    // Money out of escrow: the buyer's PIN, as for a release.
+    expect(errorCode((await gql(REFUND, c.id, buyerToken, null)).body)).toBe('PIN_REQUIRED');
+    expect(await statusOf(app, c.id)).toBe('ACTIVE');
     const [a, b] = await Promise.all([gql(REFUND, c.id), gql(REFUND, c.id)]);
     for (const r of [a, b]) expect(r.body.data.refundUndelivered.status).toBe('COMPLETED');
     expect([a, b].filter((r) => r.body.extensions?.notices)).toHaveLength(1);

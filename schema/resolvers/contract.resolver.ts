@@ -7,8 +7,8 @@ import { depositAmountOf } from '../../src/escrow/escrow.ledger';
 import { DecimalScalar } from '../scalars';
 import { DeliveryType, DisputeType, EscrowAccountType, PaymentType } from '../types/activity.type';
 import { toConnection } from '../types/connection';
-import { ContractConnection, ContractType, PartyType } from '../types/contract.type';
-import { ContractStatus, PartyRole } from '../types/enums';
+import { ContractConnection, ContractType, FeeQuoteType, PartyType } from '../types/contract.type';
+import { ContractStatus, FeePayer, PartyRole } from '../types/enums';
 import { ContractHistoryEntryType } from '../types/history.type';
 import { CreateContractInput } from '../types/inputs';
 
@@ -44,6 +44,18 @@ export class ContractResolver {
         search,
       }),
     );
+  }
+
+  @Query(() => FeeQuoteType, {
+    description:
+      'The escrow fee a contract of this total would carry if created now (feePayer: default from the configuration)',
+  })
+  feeQuote(
+    @Arg('totalAmount', () => DecimalScalar) totalAmount: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('feePayer', () => FeePayer, { nullable: true }) feePayer?: FeePayer,
+  ) {
+    return ctx.domain.contracts.quoteFee(ctx.actor, totalAmount, feePayer);
   }
 
   @Mutation(() => ContractType)
@@ -112,8 +124,49 @@ export class ContractResolver {
       fees: money(a.fees),
       held: money(a.held),
       payingOut: money(a.payingOut),
+      available: money(a.available),
       payments: rows,
     };
+  }
+
+  @FieldResolver(() => DecimalScalar, {
+    description:
+      'What is still to be delivered: the quantity less the accepted lots (a report awaiting the buyer is not)',
+  })
+  async quantityDue(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return ctx.domain.escrow.quantityDue(c, await ctx.loaders.deliveries.load(c.id)).toFixed();
+  }
+
+  @FieldResolver(() => DecimalScalar, {
+    description:
+      "What the buyer's acceptance of quantity more (all that is due when omitted) would release now; " +
+      'BAD_USER_INPUT (extensions.due) above what is due',
+  })
+  async releaseAmount(
+    @Root() c: Lean<Contract>,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('quantity', () => DecimalScalar, { nullable: true }) quantity?: string,
+  ): Promise<string> {
+    const [deliveries, payments] = await Promise.all([
+      ctx.loaders.deliveries.load(c.id),
+      ctx.loaders.payments.load(c.id),
+    ]);
+    return ctx.domain.escrow.releaseQuote(c, deliveries, payments, quantity).toFixed(2);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'ACTIVE past its delivery deadline: the buyer may extendDeliveryDeadline or refundUndelivered',
+  })
+  deliveryOverdue(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext): boolean {
+    return ctx.domain.escrow.overdue(c);
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: 'The deadline extendDeliveryDeadline would set now; null while the deadline has not passed',
+  })
+  extendedDeadline(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext): Date | null {
+    return ctx.domain.escrow.extendedDeadline(c);
   }
 
   @FieldResolver(() => [DisputeType])

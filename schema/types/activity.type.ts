@@ -105,6 +105,11 @@ export class EscrowAccountType {
   @Field(() => DecimalScalar, { description: 'Releases and refunds decided and on their way (part of held)' })
   payingOut!: string;
 
+  @Field(() => DecimalScalar, {
+    description: 'held less payingOut: what a new decision may still move (refundUndelivered returns all of it)',
+  })
+  available!: string;
+
   @Field(() => [PaymentType], { description: 'The movements behind the figures, oldest first, each with its receipt' })
   payments!: PaymentType[];
 }
