@@ -1,12 +1,11 @@
 import { gsm7Length, isGsm7 } from '../src/common/gsm7';
 import { text, type TextKey } from '../src/notification/notification.texts';
 import { Language } from '../src/profile/profile.entity';
-import { Contract } from '../src/contract/contract.entity';
 import { Payment, PaymentKind } from '../src/payment/payment.entity';
 import { phoneActor } from '../src/auth/actor';
 import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { domainOf, ensurePin, TEST_PIN } from './support/drive';
+import { domainOf, ensurePin, passDeadline as passDeadlineOf, TEST_PIN } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, errorCode, loginAs, SELLER } from './support/fixtures';
 import { confirmedContract, FAST, fundAndWaitLocked, statusOf } from './support/money-flow';
@@ -82,12 +81,7 @@ describe('the delivery deadline, through the real workers and the sandbox', () =
     await fundAndWaitLocked(app, c.id, wait);
     return c;
   }
-  /** Time passing: the deadline is moved into the past in the database (the API takes future deadlines only). */
-  async function passDeadline(contractId: string, agoMs = 1) {
-    await app.running.orm.em
-      .fork()
-      .nativeUpdate(Contract, { id: contractId }, { deliveryDeadline: new Date(Date.now() - agoMs) });
-  }
+  const passDeadline = (contractId: string, agoMs = 1) => passDeadlineOf(app, contractId, agoMs);
   async function escrowOf(contractId: string) {
     const res = await app.gql(
       'query($id: ID!) { contract(id: $id) { status escrow { deposited released refunded held payingOut } } }',

@@ -26,10 +26,10 @@ export const DOCS = {
   contracts:
     'query UssdContracts($status: [ContractStatus!], $first: Int) { contracts(status: $status, first: $first) { pageInfo { hasNextPage } nodes { id code product status } } }',
   contract:
-    'query UssdContract($id: ID!) { contract(id: $id) { id code product totalAmount currency feeAmount feePayer status deliveryOverdue parties { phoneNumber role acceptedAt } payments { status } } }',
+    'query UssdContract($id: ID!) { contract(id: $id) { id code product totalAmount depositAmount currency status deliveryOverdue parties { phoneNumber role acceptedAt } payments { status } } }',
   /** What the further screens of a contract need (98 More, release, partial delivery). */
   contractFull:
-    'query UssdContractFull($id: ID!) { contract(id: $id) { id code product quantity unit totalAmount currency status deliveryLocation deliveryDeadline quantityDue parties { phoneNumber role name acceptedAt } deliveries { kind quantity acceptedQuantity } disputes { reason status outcome } } }',
+    'query UssdContractFull($id: ID!) { contract(id: $id) { id code product quantity unit totalAmount currency status deliveryLocation deliveryDeadline feeAmount feePayer quantityDue parties { phoneNumber role name acceptedAt } deliveries { kind quantity acceptedQuantity } disputes { reason status outcome } } }',
   /** What a lot (or, without $q, all that is due) would release, before the PIN: the domain's figures. */
   lot: 'query UssdLot($id: ID!, $q: Decimal) { contract(id: $id) { id code unit currency status quantityDue releaseAmount(quantity: $q) parties { phoneNumber role name } } }',
   /** The deadline screens: what extending would set, what a refund would return for how much undelivered. */

@@ -21,8 +21,7 @@ interface ContractsData {
 }
 interface DetailsData {
   contract: Pick<ContractData['contract'], 'id' | 'code' | 'product' | 'totalAmount' | 'currency' | 'status'> & {
-    feeAmount: string;
-    feePayer: string;
+    depositAmount: string;
     deliveryOverdue: boolean;
     parties: Array<{ phoneNumber: string; role: string; acceptedAt: string | null }>;
     payments: Array<{ status: string }>;
@@ -41,6 +40,8 @@ export interface ContractData {
     status: string;
     deliveryLocation: string | null;
     deliveryDeadline: string | null;
+    feeAmount: string;
+    feePayer: string;
     /** The domain's figure: the quantity less the accepted lots. */
     quantityDue: string;
     parties: Array<{ phoneNumber: string; role: string; name: string | null; acceptedAt: string | null }>;
@@ -138,8 +139,10 @@ export const contractMenus: Record<string, Menu> = {
         options.push({ key: '4', label: t.declineContract, next: { go: 'declineAsk', p: ref } });
       // Only the buyer pays, and only while no deposit is under way (a FAILED one is paid again the same way).
       const paying = c.payments.some((x) => x.status === 'PENDING' || x.status === 'LOCKED');
+      // What M-Pesa will ask for: the total and the buyer's share of the fee (the API's figure).
+      const deposit = formatMoney(c.currency, c.depositAmount);
       if (c.status === 'CONFIRMED' && me?.role === 'BUYER' && !paying)
-        options.push({ key: '5', label: t.pay(amount), next: { go: 'payAsk', p: { ...ref, amt: amount } } });
+        options.push({ key: '5', label: t.pay(deposit), next: { go: 'payAsk', p: { ...ref, amt: deposit } } });
       // The deadline passed with quantity due (the API says when): the buyer's two choices (issue 11).
       if (c.deliveryOverdue && me?.role === 'BUYER') {
         options.push({ key: '6', label: t.extendDeadline, next: { go: 'extendAsk', p: ref } });
@@ -147,7 +150,6 @@ export const contractMenus: Record<string, Menu> = {
       }
       options.push({ key: '98', label: t.more, next: { go: 'detailsMore', p: ref } });
       options.push({ key: '0', label: t.back, next: BACK });
-      const fee = feeLine(t, c.currency, c.feeAmount, c.feePayer);
       return {
         body: [
           t.details,
@@ -155,7 +157,6 @@ export const contractMenus: Record<string, Menu> = {
           `${t.product}: ${c.product}`,
           `${t.value}: ${amount}`,
           `${t.status}: ${t.contractStatus[c.status] ?? c.status}`,
-          ...(fee ? [`${t.fee}: ${fee}`] : []),
         ],
         options,
       };
@@ -175,6 +176,9 @@ export const contractMenus: Record<string, Menu> = {
       ];
       if (c.deliveryLocation) lines.push(`${t.deliverTo}: ${c.deliveryLocation}`);
       if (c.deliveryDeadline) lines.push(`${t.deadline}: ${day(c.deliveryDeadline, t)}`);
+      // Here rather than on the first screen, whose options leave no room a line is sure to keep.
+      const fee = feeLine(t, c.currency, c.feeAmount, c.feePayer);
+      if (fee) lines.push(`${t.fee}: ${fee}`);
       const sofar = deliveredSoFar(c);
       if (sofar.gt(0)) lines.push(t.delivered(`${sofar.toFixed()}`, `${qty(c.quantity)} ${c.unit}`));
       const dispute = c.disputes.at(-1);
