@@ -41,7 +41,7 @@ export class EscrowService {
     private readonly pins: PinService,
   ) {}
 
-  /** What is still to be delivered and paid for: the quantity less the lots the buyer accepted (or that were accepted for them). */
+  /** What is still to be delivered and paid for: the quantity less the accepted lots (a pending report is not). */
   quantityDue(c: Pick<Contract, 'quantity'>, deliveries: readonly AcceptedRow[]): Decimal {
     return quantityDue(c.quantity, acceptedQuantityIn(deliveries));
   }
