@@ -307,7 +307,7 @@ async function app() {
   try {
     await waitFor(`${base}/health`, child);
     // The demo seed runs just after the service listens: wait until its phones exist.
-    for (let i = 0; i < 100 && !(await (await fetch(`${base}/simulator/demo-phones`)).json()).length; i++)
+    for (let i = 0; i < 100 && !(await (await fetch(`${base}/simulator/demo-phones`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()).length; i++)
       await new Promise((r) => setTimeout(r, 100));
     const meter = new Meter(child.pid!, admin, base);
     const idleRssMb = peakRssMb(child.pid!);

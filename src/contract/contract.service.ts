@@ -6,7 +6,7 @@ import { CONTRACT_CODE_PATTERN, newContractCode } from '../common/code';
 import { badInput, DomainError, invalidTransition, notFound } from '../common/errors';
 import { findFilters } from './contract.filters';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
-import { leanFind, type Lean } from '../common/lean';
+import { leanFind, leanOfContracts, type Lean } from '../common/lean';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import { Decimal } from '../common/money';
 import { normalizePhone } from '../common/phone';
@@ -281,12 +281,10 @@ export class ContractService {
   }
 
   async partiesOf(contractIds: readonly string[]): Promise<Array<Lean<Party>>> {
-    return leanFind(
-      this.ctx.em,
-      Party,
-      { contract: { $in: [...contractIds] } },
-      { orderBy: { role: 'asc', id: 'asc' } },
-    );
+    return leanOfContracts(this.ctx.em, Party, contractIds, [
+      ['role', 'asc'],
+      ['id', 'asc'],
+    ]);
   }
 
   /**

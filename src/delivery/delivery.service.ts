@@ -5,7 +5,7 @@ import { actingParty } from '../auth/policy';
 import { freeText } from '../common/text';
 import { badInput, DomainError } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
-import { leanFind, type Lean } from '../common/lean';
+import { leanOfContracts, type Lean } from '../common/lean';
 import type { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
@@ -131,7 +131,7 @@ export class DeliveryService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Delivery>>> {
-    return leanFind(this.ctx.em, Delivery, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'asc' } });
+    return leanOfContracts(this.ctx.em, Delivery, contractIds, [['createdAt', 'asc']]);
   }
 
   private record(

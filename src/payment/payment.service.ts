@@ -5,7 +5,7 @@ import { assertManages, contractScope } from '../auth/policy';
 import { badInput, DomainError } from '../common/errors';
 import { Decimal, isWholeAmount } from '../common/money';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
-import { leanFind, type Lean } from '../common/lean';
+import { leanFind, leanOfContracts, type Lean } from '../common/lean';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import type { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
@@ -145,7 +145,7 @@ export class PaymentService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Payment>>> {
-    return leanFind(this.ctx.em, Payment, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'desc' } });
+    return leanOfContracts(this.ctx.em, Payment, contractIds, [['createdAt', 'desc']]);
   }
 
   /** M-Pesa moves whole Kenyan shillings; refuse up front rather than fail at the provider. */
