@@ -5,14 +5,17 @@ import { Party } from '../src/contract/party.entity';
 import { Delivery, DeliveryKind } from '../src/delivery/delivery.entity';
 import { Dispute, DisputeReason } from '../src/dispute/dispute.entity';
 import { Payment } from '../src/payment/payment.entity';
-import { startTestApp, type TestApp } from './support/app';
+import { countSqlStatements } from '../src/server/sql-statements';
+import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
 import { activeContract, confirmedContract, newPhone } from './support/ussd-fixtures';
 
 /**
  * The lists of a contract (parties, payments, deliveries, disputes) are read as one named prepared statement
  * (src/common/lean.ts leanOfContracts): they must be exactly the plain rows the query builder gives.
  */
+const sent = countSqlStatements();
 let app: TestApp;
+let withLists: { id: string };
 beforeAll(async () => {
   app = await startTestApp('lean_reads');
 });
@@ -72,4 +75,23 @@ test('leanOfContracts returns what leanFind returns, for any number of contracts
     ['2.500', '2.500', { id: a.id }],
   ]);
   expect(deliveries[1].acceptedAt).toEqual(at(3));
+  withLists = a;
+});
+
+const LISTS = `parties { phoneNumber role acceptedAt } payments { kind amount status createdAt }
+  deliveries { kind quantity acceptedQuantity acceptedAt note } disputes { reason status }
+  escrow { deposited held payments { amount } }`;
+
+test('contract(id) brings the lists it is asked for in its own statement, the same as a list of contracts shows', async () => {
+  const before = sent();
+  const one = await app.gql(`query($id: ID!) { contract(id: $id) { id ${LISTS} } }`, { id: withLists.id }, ADMIN_KEY);
+  expect(sent() - before).toBe(1);
+  const page = await app.gql(`{ contracts(first: 100) { nodes { id ${LISTS} } } }`, {}, ADMIN_KEY);
+  const node = page.body.data.contracts.nodes.find((n: { id: string }) => n.id === withLists.id);
+  expect(one.body.errors).toBeUndefined();
+  expect(one.body.data.contract).toEqual(node);
+  expect(node.deliveries).toHaveLength(2);
+  expect(node.disputes).toHaveLength(1);
+  expect(node.payments.length).toBeGreaterThan(0);
+  expect(node.escrow.held).toBe('12000.50');
 });

@@ -36,6 +36,9 @@ export interface ContractFilter extends PageArgs {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The lists of a contract that get() can bring with it. */
+export type ContractList = 'payments' | 'deliveries' | 'disputes';
+
 export class ContractService {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -115,9 +118,23 @@ export class ContractService {
     return [...new Set(rows.map((r) => r.product))].slice(0, limit);
   }
 
-  async get(actor: Actor, ref: string): Promise<Contract> {
+  /**
+   * `lists`: the contract's other lists a caller will read (a screen of one contract), brought in the same
+   * statement as the contract and its parties rather than one statement each.
+   */
+  async get(actor: Actor, ref: string, lists: readonly ContractList[] = []): Promise<Contract> {
     requireAuthenticated(actor);
-    const contract = await this.ctx.em.findOne(Contract, this.refWhere(ref), { populate: ['parties'] });
+    const contract = await this.ctx.em.findOne(Contract, this.refWhere(ref), {
+      populate: ['parties', ...lists],
+      strategy: 'joined',
+      // The orders the DataLoaders give (see partiesOf and the services' ofContracts).
+      populateOrderBy: {
+        parties: { role: 'asc', id: 'asc' },
+        payments: { createdAt: 'desc' },
+        deliveries: { createdAt: 'asc' },
+        disputes: { createdAt: 'asc' },
+      },
+    });
     if (!contract) throw notFound('Contract', ref);
     assertCanSee(actor, contract, ref);
     return contract;
