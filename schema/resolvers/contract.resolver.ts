@@ -17,6 +17,12 @@ import { ContractHistoryEntryType } from '../types/history.type';
 import { CreateContractInput } from '../types/inputs';
 
 const LISTS: readonly ContractList[] = ['payments', 'deliveries', 'disputes'];
+/** Fields computed from a list, which then comes in the contract's statement too. */
+const NEEDS: Record<ContractList, readonly string[]> = {
+  payments: ['escrow', 'releaseAmount'],
+  deliveries: ['quantityDue', 'releaseAmount'],
+  disputes: [],
+};
 
 /** A list the contract entity was loaded with (contract(id) above); undefined for a plain row or an unloaded list. */
 function loaded<K extends ContractList>(
@@ -34,7 +40,7 @@ export class ContractResolver {
   contract(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
     // One contract's screen: the lists it shows come in the contract's own statement (issue 12).
     const selected = selectedFields(info);
-    const lists = LISTS.filter((l) => selected.has(l) || (l === 'payments' && selected.has('escrow')));
+    const lists = LISTS.filter((l) => selected.has(l) || NEEDS[l].some((f) => selected.has(f)));
     return ctx.domain.contracts.get(ctx.actor, id, lists);
   }
 
@@ -152,8 +158,9 @@ export class ContractResolver {
     description:
       'What is still to be delivered: the quantity less the accepted lots (a report awaiting the buyer is not)',
   })
-  async quantityDue(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return ctx.domain.escrow.quantityDue(c, await ctx.loaders.deliveries.load(c.id)).toFixed();
+  async quantityDue(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext): Promise<string> {
+    const deliveries = loaded(c, 'deliveries') ?? (await ctx.loaders.deliveries.load(c.id));
+    return ctx.domain.escrow.quantityDue(c, deliveries).toFixed();
   }
 
   @FieldResolver(() => DecimalScalar, {
@@ -162,13 +169,13 @@ export class ContractResolver {
       'BAD_USER_INPUT (extensions.due) above what is due',
   })
   async releaseAmount(
-    @Root() c: Lean<Contract>,
+    @Root() c: Contract | Lean<Contract>,
     @Ctx() ctx: GraphQLContext,
     @Arg('quantity', () => DecimalScalar, { nullable: true }) quantity?: string,
   ): Promise<string> {
     const [deliveries, payments] = await Promise.all([
-      ctx.loaders.deliveries.load(c.id),
-      ctx.loaders.payments.load(c.id),
+      loaded(c, 'deliveries') ?? ctx.loaders.deliveries.load(c.id),
+      loaded(c, 'payments') ?? ctx.loaders.payments.load(c.id),
     ]);
     return ctx.domain.escrow.releaseQuote(c, deliveries, payments, quantity).toFixed(2);
   }
@@ -176,7 +183,7 @@ export class ContractResolver {
   @FieldResolver(() => Boolean, {
     description: 'ACTIVE past its delivery deadline: the buyer may extendDeliveryDeadline or refundUndelivered',
   })
-  deliveryOverdue(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext): boolean {
+  deliveryOverdue(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext): boolean {
     return ctx.domain.escrow.overdue(c);
   }
 
@@ -184,7 +191,7 @@ export class ContractResolver {
     nullable: true,
     description: 'The deadline extendDeliveryDeadline would set now; null while the deadline has not passed',
   })
-  extendedDeadline(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext): Date | null {
+  extendedDeadline(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext): Date | null {
     return ctx.domain.escrow.extendedDeadline(c);
   }
 
