@@ -164,8 +164,9 @@ const EN = {
   outcomes: { RELEASE_TO_SELLER: 'paid to seller', REFUND_TO_BUYER: 'refunded to buyer' } as Record<string, string>,
 
   // Releasing money, and the PIN
-  releaseAsk: (amount: string, to: string, qty: string, unit: string) =>
-    `Release ${amount} to ${to} for ${qty} ${unit}?`,
+  /** A quantity with its unit: "4 bags" (Kiswahili puts the unit first: "magunia 4"). */
+  lot: (qty: string, unit: string) => `${qty} ${unit}`,
+  releaseAsk: (amount: string, to: string, what: string) => `Release ${amount} to ${to} for ${what}?`,
   pinCreate: 'Create a 4-digit VoicePact PIN',
   pinAgain: 'Enter the PIN again',
   pinEnter: 'Enter your VoicePact PIN',
@@ -191,7 +192,7 @@ const EN = {
   extendAsk: (code: string, by: string) => `Move the delivery deadline of ${code} to ${by}?`,
   extended: (code: string, by: string) => `The delivery deadline of ${code} is now ${by}.`,
   alreadyExtended: (code: string, by: string) => `The delivery deadline of ${code} is already ${by}.`,
-  refundAsk: (amount: string, qty: string, unit: string) => `Refund ${amount} to you for ${qty} ${unit} not delivered?`,
+  refundAsk: (amount: string, what: string) => `Refund ${amount} to you for ${what} not delivered?`,
   refunded: (amount: string) => `Refund of ${amount} started. It will reach your M-Pesa shortly.`,
   alreadyRefunded: (code: string) => `What was not delivered on ${code} is already being refunded.`,
 };
@@ -346,7 +347,8 @@ const SW: Texts = {
   outcomeLine: (outcome) => `Matokeo: ${outcome}`,
   outcomes: { RELEASE_TO_SELLER: 'muuzaji amelipwa', REFUND_TO_BUYER: 'mnunuzi amerejeshewa' },
 
-  releaseAsk: (amount, to, qty, unit) => `Toa ${amount} kwa ${to} kwa ${unit} ${qty}?`,
+  lot: (qty, unit) => `${unit} ${qty}`,
+  releaseAsk: (amount, to, what) => `Toa ${amount} kwa ${to} kwa ${what}?`,
   pinCreate: 'Unda PIN ya VoicePact ya tarakimu 4',
   pinAgain: 'Ingiza PIN tena',
   pinEnter: 'Ingiza PIN yako ya VoicePact',
@@ -369,7 +371,7 @@ const SW: Texts = {
   extendAsk: (code, by) => `Sogeza muda wa uwasilishaji wa ${code} hadi ${by}?`,
   extended: (code, by) => `Muda wa uwasilishaji wa ${code} sasa ni ${by}.`,
   alreadyExtended: (code, by) => `Muda wa uwasilishaji wa ${code} tayari ni ${by}.`,
-  refundAsk: (amount, qty, unit) => `Urejeshewe ${amount} kwa ${unit} ${qty} ambazo hazikufika?`,
+  refundAsk: (amount, what) => `Urejeshewe ${amount} kwa ${what} ambazo hazikufika?`,
   refunded: (amount) => `Urejeshaji wa ${amount} umeanza. Pesa zitafika M-Pesa yako hivi karibuni.`,
   alreadyRefunded: (code) => `Urejeshaji wa kisichofika kwa ${code} tayari unaendelea.`,
 };

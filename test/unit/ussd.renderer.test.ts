@@ -99,6 +99,15 @@ describe('the questions with names in them keep whole within 160 characters, in 
       u: longest.unit,
     });
     fits(release, longest.money, longest.qty, 'Otieno', `?\n1. ${t.yes}`, `00. ${t.home}`);
+    // A session stored before the question named the lot (no n, u) still reads whole: it names the contract.
+    const stored = await screenOf(pinMenus.releaseAsk, hopFor(lang, {}), {
+      c: 'id',
+      code: 'VP-7K3Q9D',
+      amt: 'KES 1,200',
+      to: 'Otieno',
+    });
+    expect(stored.split('\n')[0]).toBe(t.releaseAsk('KES 1,200', 'Otieno', 'VP-7K3Q9D'));
+    expect(stored).not.toContain('undefined');
     const deadline = {
       contract: {
         id: 'id',

@@ -58,7 +58,7 @@ export const deadlineMenus: Record<string, Menu> = {
       const u = unitWord(hop.t, c.unit);
       return {
         body: [],
-        titleWith: (max) => hop.t.refundAsk(amt, n, clip(u, max)),
+        titleWith: (max) => hop.t.refundAsk(amt, hop.t.lot(n, clip(u, max))),
         options: [
           // The PIN screens of a release (pin.menu.ts), carrying what the refund needs.
           { key: '1', label: hop.t.yes, next: { act: 'releaseStart', p: { ...ref(p), amt, n, u, op: 'refund' } } },

@@ -34,7 +34,13 @@ export const pinMenus: Record<string, Menu> = {
     view: ({ t }, p) => ({
       body: [],
       // A party's name (up to 80 characters) is cut only as far as the question needs.
-      titleWith: (n) => t.releaseAsk(String(p.amt), clip(String(p.to), n), String(p.n), clip(String(p.u), n)),
+      // A session stored before the question named the quantity (n, u) names the contract, as it did then.
+      titleWith: (n) =>
+        t.releaseAsk(
+          String(p.amt),
+          clip(String(p.to), n),
+          p.n == null ? String(p.code) : t.lot(String(p.n), clip(String(p.u), n)),
+        ),
       options: [
         { key: '1', label: t.yes, next: { act: 'releaseStart', p: release(p) } },
         { key: '2', label: t.no, next: BACK },
