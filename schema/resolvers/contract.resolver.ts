@@ -11,12 +11,18 @@ import { DecimalScalar } from '../scalars';
 import { selectedFields } from '../selection';
 import { DeliveryType, DisputeType, EscrowAccountType, PaymentType } from '../types/activity.type';
 import { toConnection } from '../types/connection';
-import { ContractConnection, ContractType, PartyType } from '../types/contract.type';
-import { ContractStatus, PartyRole } from '../types/enums';
+import { ContractConnection, ContractType, FeeQuoteType, PartyType } from '../types/contract.type';
+import { ContractStatus, FeePayer, PartyRole } from '../types/enums';
 import { ContractHistoryEntryType } from '../types/history.type';
 import { CreateContractInput } from '../types/inputs';
 
 const LISTS: readonly ContractList[] = ['payments', 'deliveries', 'disputes'];
+/** Fields computed from a list, which then comes in the contract's statement too. */
+const NEEDS: Record<ContractList, readonly string[]> = {
+  payments: ['escrow', 'releaseAmount'],
+  deliveries: ['quantityDue', 'releaseAmount'],
+  disputes: [],
+};
 
 /** A list the contract entity was loaded with (contract(id) above); undefined for a plain row or an unloaded list. */
 function loaded<K extends ContractList>(
@@ -34,7 +40,7 @@ export class ContractResolver {
   contract(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
     // One contract's screen: the lists it shows come in the contract's own statement (issue 12).
     const selected = selectedFields(info);
-    const lists = LISTS.filter((l) => selected.has(l) || (l === 'payments' && selected.has('escrow')));
+    const lists = LISTS.filter((l) => selected.has(l) || NEEDS[l].some((f) => selected.has(f)));
     return ctx.domain.contracts.get(ctx.actor, id, lists);
   }
 
@@ -63,6 +69,18 @@ export class ContractResolver {
         search,
       }),
     );
+  }
+
+  @Query(() => FeeQuoteType, {
+    description:
+      'The escrow fee a contract of this total would carry if created now (feePayer: default from the configuration)',
+  })
+  feeQuote(
+    @Arg('totalAmount', () => DecimalScalar) totalAmount: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('feePayer', () => FeePayer, { nullable: true }) feePayer?: FeePayer,
+  ) {
+    return ctx.domain.contracts.quoteFee(ctx.actor, totalAmount, feePayer);
   }
 
   @Mutation(() => ContractType)
@@ -134,8 +152,51 @@ export class ContractResolver {
       payingOut: money(a.payingOut),
       depositParts: plan.parts,
       depositPartsPaid: plan.paid,
+      depositLeft: money(plan.left),
+      available: money(a.available),
       payments: rows,
     };
+  }
+
+  @FieldResolver(() => DecimalScalar, {
+    description:
+      'What is still to be delivered: the quantity less the accepted lots (a report awaiting the buyer is not)',
+  })
+  async quantityDue(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext): Promise<string> {
+    const deliveries = loaded(c, 'deliveries') ?? (await ctx.loaders.deliveries.load(c.id));
+    return ctx.domain.escrow.quantityDue(c, deliveries).toFixed();
+  }
+
+  @FieldResolver(() => DecimalScalar, {
+    description:
+      "What the buyer's acceptance of quantity more (all that is due when omitted) would release now; " +
+      'BAD_USER_INPUT (extensions.due) above what is due',
+  })
+  async releaseAmount(
+    @Root() c: Contract | Lean<Contract>,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('quantity', () => DecimalScalar, { nullable: true }) quantity?: string,
+  ): Promise<string> {
+    const [deliveries, payments] = await Promise.all([
+      loaded(c, 'deliveries') ?? ctx.loaders.deliveries.load(c.id),
+      loaded(c, 'payments') ?? ctx.loaders.payments.load(c.id),
+    ]);
+    return ctx.domain.escrow.releaseQuote(c, deliveries, payments, quantity).toFixed(2);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'ACTIVE past its delivery deadline: the buyer may extendDeliveryDeadline or refundUndelivered',
+  })
+  deliveryOverdue(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext): boolean {
+    return ctx.domain.escrow.overdue(c);
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: 'The deadline extendDeliveryDeadline would set now; null while the deadline has not passed',
+  })
+  extendedDeadline(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext): Date | null {
+    return ctx.domain.escrow.extendedDeadline(c);
   }
 
   @FieldResolver(() => [DisputeType])

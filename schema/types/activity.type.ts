@@ -129,6 +129,16 @@ export class EscrowAccountType {
   @Field(() => Int, { description: 'Of depositParts, those collected: the contract is ACTIVE once all are' })
   depositPartsPaid!: number;
 
+  @Field(() => DecimalScalar, {
+    description: "What the buyer's deposit still lacks (the sum of the parts not yet collected; 0 once all is in)",
+  })
+  depositLeft!: string;
+
+  @Field(() => DecimalScalar, {
+    description: 'held less payingOut: what a new decision may still move (refundUndelivered returns all of it)',
+  })
+  available!: string;
+
   @Field(() => [PaymentType], { description: 'The movements behind the figures, oldest first, each with its receipt' })
   payments!: PaymentType[];
 }

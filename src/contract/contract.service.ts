@@ -8,11 +8,12 @@ import { findFilters } from './contract.filters';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { leanFind, leanOfContracts, type Lean } from '../common/lean';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
+import { Decimal } from '../common/money';
 import { normalizePhone } from '../common/phone';
 import { hasControlCharacters } from '../common/text';
 import type { ServiceContext } from '../domain';
-import { accountIn, decidePayout } from '../escrow/escrow.ledger';
-import { feeFor, type FeePayer } from '../escrow/fees';
+import { accountIn, decidePayout, depositAmountOf } from '../escrow/escrow.ledger';
+import { feeFor, feeShares, type FeePayer } from '../escrow/fees';
 import { notify } from '../outbox/outbox';
 import { idempotent } from '../idempotency/idempotency.service';
 import { STATUS_EVENT, webhookEvent } from '../webhook/webhook.events';
@@ -309,6 +310,23 @@ export class ContractService {
       ['role', 'asc'],
       ['id', 'asc'],
     ]);
+  }
+
+  /**
+   * The fee a contract of this total would carry if created now (the configured rule), who pays it, and what the
+   * buyer would deposit: for a screen that shows the fee before the party confirms.
+   */
+  quoteFee(actor: Actor, totalAmount: string, payer?: FeePayer | null) {
+    requireAuthenticated(actor);
+    if (!new Decimal(totalAmount).gt(0)) throw badInput('totalAmount must be above 0', { field: 'totalAmount' });
+    const terms = this.feeTerms(totalAmount, payer);
+    const shares = feeShares(terms.feeAmount, terms.feePayer);
+    return {
+      ...terms,
+      buyerShare: shares.buyer.toFixed(2),
+      sellerShare: shares.seller.toFixed(2),
+      depositAmount: depositAmountOf({ totalAmount, ...terms }),
+    };
   }
 
   /** The escrow fee, fixed when the deal is made so that both parties see it before they accept (issue 11). */
