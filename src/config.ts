@@ -109,7 +109,7 @@ const schema = z
     ESCROW_FEE_MAX_KES: int(0),
     /** Who pays the fee when the contract does not say: BUYER, SELLER or SPLIT (half each). */
     ESCROW_FEE_PAYER: z.enum(['BUYER', 'SELLER', 'SPLIT']).default('BUYER'),
-    /** One M-Pesa transaction moves at most this much: larger payouts go out in parts (issue 11). */
+    /** One M-Pesa transaction moves at most this much: larger deposits and payouts move in parts (issue 11). */
     MPESA_MAX_TRANSACTION_KES: z.coerce.number().int().min(1).default(250_000),
     MPESA_BASE_URL: z.url().default('https://sandbox.safaricom.co.ke'),
     MPESA_CONSUMER_KEY: z.string().optional(),

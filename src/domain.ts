@@ -77,7 +77,7 @@ export function createDomain(em: EntityManager, deps: DomainDeps) {
     webhookDeliveries: new WebhookDeliveryService(ctx),
     history: new HistoryService(ctx),
     // Issue 11: the delivery deadline (notice, extension, refund of what was not delivered).
-    escrow: new EscrowService(ctx, contracts, payments),
+    escrow: new EscrowService(ctx, contracts, payments, pins),
   };
 }
 

@@ -1,12 +1,11 @@
 import { gsm7Length, isGsm7 } from '../src/common/gsm7';
 import { text, type TextKey } from '../src/notification/notification.texts';
 import { Language } from '../src/profile/profile.entity';
-import { Contract } from '../src/contract/contract.entity';
 import { Payment, PaymentKind } from '../src/payment/payment.entity';
 import { phoneActor } from '../src/auth/actor';
 import type { DevSmsSender } from '../adapters/sms/dev-sms.sender';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { domainOf, ensurePin } from './support/drive';
+import { domainOf, ensurePin, passDeadline as passDeadlineOf, TEST_PIN } from './support/drive';
 import { eventually } from './support/eventually';
 import { BUYER, errorCode, loginAs, SELLER } from './support/fixtures';
 import { confirmedContract, FAST, fundAndWaitLocked, statusOf } from './support/money-flow';
@@ -72,21 +71,17 @@ describe('the delivery deadline, through the real workers and the sandbox', () =
     (app.running.sms as DevSmsSender).sent.filter((m) => m.to === phone && m.text.includes(code)).map((m) => m.text);
   const refunds = (contractId: string) =>
     app.running.orm.em.fork().find(Payment, { contract: contractId, kind: PaymentKind.REFUND });
-  const gql = (q: string, id: string, token = buyerToken) => app.gql(q, { id }, token);
+  const gql = (q: string, id: string, token = buyerToken, pin: string | null = TEST_PIN) =>
+    app.gql(q, { id, pin }, token);
   const EXTEND = 'mutation($id: ID!) { extendDeliveryDeadline(contractId: $id) { status deliveryDeadline } }';
-  const REFUND = 'mutation($id: ID!) { refundUndelivered(contractId: $id) { status } }';
+  const REFUND = 'mutation($id: ID!, $pin: String) { refundUndelivered(contractId: $id, pin: $pin) { status } }';
 
   async function activeContract(totalAmount = '3000') {
     const c = await confirmedContract(app, { buyer: BUYER, seller: SELLER, totalAmount, quantity: '10' });
     await fundAndWaitLocked(app, c.id, wait);
     return c;
   }
-  /** Time passing: the deadline is moved into the past in the database (the API takes future deadlines only). */
-  async function passDeadline(contractId: string, agoMs = 1) {
-    await app.running.orm.em
-      .fork()
-      .nativeUpdate(Contract, { id: contractId }, { deliveryDeadline: new Date(Date.now() - agoMs) });
-  }
+  const passDeadline = (contractId: string, agoMs = 1) => passDeadlineOf(app, contractId, agoMs);
   async function escrowOf(contractId: string) {
     const res = await app.gql(
       'query($id: ID!) { contract(id: $id) { status escrow { deposited released refunded held payingOut } } }',
@@ -163,6 +158,9 @@ describe('the delivery deadline, through the real workers and the sandbox', () =
     await passDeadline(c.id, 1);
     const seller = await loginAs(app, SELLER);
     expect(errorCode((await gql(REFUND, c.id, seller)).body)).toBe('FORBIDDEN');
+    // Money out of escrow: the buyer's PIN, as for a release.
+    expect(errorCode((await gql(REFUND, c.id, buyerToken, null)).body)).toBe('PIN_REQUIRED');
+    expect(await statusOf(app, c.id)).toBe('ACTIVE');
     const [a, b] = await Promise.all([gql(REFUND, c.id), gql(REFUND, c.id)]);
     for (const r of [a, b]) expect(r.body.data.refundUndelivered.status).toBe('COMPLETED');
     expect([a, b].filter((r) => r.body.extensions?.notices)).toHaveLength(1);

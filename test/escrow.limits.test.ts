@@ -14,7 +14,7 @@ test('a payout above the per-transaction limit is cut into parts within it, the 
   expect(splitForProvider('12.50', 0).map((d) => d.toFixed(2))).toEqual(['12.50']);
 });
 
-describe('payouts above the M-Pesa limit (a limit of KES 1,000 here), through the workers and the sandbox', () => {
+describe('deposits and payouts above the M-Pesa limit (a limit of KES 1,000 here), through the workers and the sandbox', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp(
@@ -25,7 +25,7 @@ describe('payouts above the M-Pesa limit (a limit of KES 1,000 here), through th
   });
   afterAll(() => app.close());
 
-  test('a release of KES 2,450 goes out as 1,000 + 1,000 + 450, each sent once, and the accounts add up', async () => {
+  test('a deposit of KES 2,500 comes in as 1,000 + 1,000 + 500; its release of 2,450 goes out as 1,000 + 1,000 + 450, each once, and the accounts add up', async () => {
     // The fee is paid by the seller: 2,500 less 50.
     const c = await confirmedContract(app, {
       buyer: BUYER,
@@ -35,6 +35,16 @@ describe('payouts above the M-Pesa limit (a limit of KES 1,000 here), through th
       feePayer: 'SELLER',
     });
     await fundAndWaitLocked(app, c.id, (f) => eventually(f, { what: 'the deposit' }));
+    // The deposit came in the same way: 1,000 + 1,000 + 500, one sandbox prompt each, one after the other.
+    const deposits = await app.running.orm.em
+      .fork()
+      .find(Payment, { contract: c.id, kind: PaymentKind.DEPOSIT }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    expect(deposits.map((p) => [p.depositPart, p.depositParts, p.amount, p.status])).toEqual([
+      [1, 3, '1000.00', 'LOCKED'],
+      [2, 3, '1000.00', 'LOCKED'],
+      [3, 3, '500.00', 'LOCKED'],
+    ]);
+    for (const p of deposits) expect(await auditCount(app, p.id, 'deposit-locked')).toBe(1);
     await domainOf(app).deliveries.confirm(phoneActor(BUYER), {
       pin: await ensurePin(app, BUYER),
       contractId: c.id,

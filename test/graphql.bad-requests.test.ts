@@ -143,6 +143,11 @@ const cases: Array<[string, Bad]> = [
     'a date that is not a date',
     { ...json(CREATE, { i: contractInput({ deliveryDeadline: 'soon' }) }), code: 'BAD_USER_INPUT' },
   ],
+  ['a fee quote for nothing', { ...json('{ feeQuote(totalAmount: "0") { feeAmount } }'), code: 'BAD_USER_INPUT' }],
+  [
+    'a fee quote for a number',
+    { ...json('query($t: Decimal!) { feeQuote(totalAmount: $t) { feeAmount } }', { t: 3500 }), code: 'BAD_USER_INPUT' },
+  ],
 ];
 
 test.each(cases)('%s: a client error, never a 5xx, with a precise code', async (_name, bad) => {

@@ -114,7 +114,7 @@ test('Confirm Delivery from the main menu: full delivery by the buyer completes 
       `Confirm Delivery\nContract: ${c.code}\n1. Full Delivery\n2. Partial Delivery\n3. Report Issue\n0. Back\n00. Home`,
     )
     .enter('1')
-    .expectScreen(`Release KES 12,000.50 to Seller for ${c.code}?\n1. Yes\n2. No\n0. Back\n00. Home`)
+    .expectScreen(`Release KES 12,000.50 to Seller for 50 bags?\n1. Yes\n2. No\n0. Back\n00. Home`)
     .enter('1')
     .expectScreen('Create a 4-digit VoicePact PIN\n0. Back\n00. Home')
     .enter('2580')
@@ -182,7 +182,7 @@ test("a buyer's lot says what it releases, asks the PIN, and pays for that lot o
     .enter('1')
     .enter('2')
     .enter('20')
-    .expect('Release KES')
+    .expectScreen('Release KES 4,800 to Seller for 20 bags?\n1. Yes\n2. No\n0. Back\n00. Home')
     .enter('1')
     .expect('Enter your VoicePact PIN')
     .enter(TEST_PIN)

@@ -4,7 +4,7 @@ import { DeliveryKind } from '../src/delivery/delivery.entity';
 import { DisputeOutcome, DisputeReason } from '../src/dispute/dispute.entity';
 import { createDomain } from '../src/domain';
 import { startTestApp, type TestApp } from './support/app';
-import { ensurePin } from './support/drive';
+import { ensurePin, passDeadline } from './support/drive';
 import { loginAs } from './support/fixtures';
 import { activeContract, confirmedContract, newPhone, pendingContract, setLanguageVia } from './support/ussd-fixtures';
 import { postEvent, ussd, type Answer } from './support/ussd-tester';
@@ -21,6 +21,9 @@ beforeAll(async () => {
   app = await startTestApp('ussd_walk', {
     USSD_RATE_LIMIT_PER_MINUTE: '0',
     SUPPORT_PHONE: '+254 20 765 4321 ext 1234',
+    // A fee, so that its lines are walked too (a maximum: the largest amount's fee fits the column).
+    ESCROW_FEE_PERCENT: '1',
+    ESCROW_FEE_MAX_KES: '5000',
   });
 });
 afterAll(() => app.close());
@@ -78,6 +81,25 @@ async function seedPhone(me: string): Promise<void> {
   await d().disputes.resolve(admin, { disputeId: dispute.value.id, outcome: DisputeOutcome.REFUND_TO_BUYER });
   const fp = (await d().payments.list(admin, { contractId: refunded.id })).nodes[0];
   await d().settlement.settlePayout(fp.id, { state: 'SUCCEEDED', receipt: 'REF1' });
+  await overdueContract(me);
+}
+
+/** ACTIVE, 4 of 10 bags accepted, the delivery deadline passed: the buyer's extend and refund choices (issue 11). */
+async function overdueContract(me: string) {
+  const c = await activeContract(app, {
+    buyer: me,
+    seller: newPhone(),
+    product: 'Cassava',
+    quantity: '10',
+    totalAmount: '3000',
+  });
+  await createDomain(app.running.orm.em.fork(), app.running.domainDeps).deliveries.confirm(phoneActor(me), {
+    contractId: c.id,
+    kind: DeliveryKind.PARTIAL,
+    quantity: '4',
+    pin: await ensurePin(app, me),
+  });
+  await passDeadline(app, c.id);
 }
 
 function holdsTheRules(path: string, a: Answer): void {
@@ -196,6 +218,8 @@ test.each(['EN', 'SW'] as const)(
             'Qty: ',
             'Issue: Poor quality. Under review',
             '00. Home',
+            '6. Extend 7 days\n7. Refund what was not delivered',
+            'Fee: KES',
           ]
         : [
             'Mikataba Yako:',
@@ -224,27 +248,37 @@ test.each(['EN', 'SW'] as const)(
             'Idadi: ',
             'Tatizo: Ubora duni. Linakaguliwa',
             '00. Mwanzo',
+            '6. Ongeza siku 7\n7. Rejesha pesa ya kisichofika',
+            'Ada: KES',
           ];
     for (const text of expected) expect({ lang, text, found: all.includes(text) }).toEqual({ lang, text, found: true });
     expect(seen.size).toBeGreaterThan(25);
 
-    // The screens behind typed answers: New Contract to its summary, a partial quantity, Change PIN.
-    const typedAnswers = [
+    // The screens behind typed answers: New Contract to its summary, a partial quantity, Change PIN; then the
+    // deadline questions of an overdue contract made for them (the walk reported an issue on the other): the newest, 1.
+    const walked: string[] = [];
+    const type = async (answers: string[][]) => {
+      for (const steps of answers) {
+        const h = ussd(app.url).dial(me);
+        for (const [i, step] of steps.entries()) {
+          const a = await h.enter(step);
+          holdsTheRules(steps.slice(0, i + 1).join('*'), a);
+          walked.push(a.screen);
+          if (a.end) break;
+        }
+      }
+    };
+    await type([
       ['5', '1', newPhone(), '6', 'Groundnuts', '12.5', '7', 'sacks', '150000', '30'],
       ['5', '2', '0202123456', newPhone(), '6', 'Sorghum', '25', '6', '2500', '3'],
       ['2', '1', '2', '1'],
       ['4', '2'],
-    ];
-    const walked: string[] = [];
-    for (const steps of typedAnswers) {
-      const h = ussd(app.url).dial(me);
-      for (const [i, step] of steps.entries()) {
-        const a = await h.enter(step);
-        holdsTheRules(steps.slice(0, i + 1).join('*'), a);
-        walked.push(a.screen);
-        if (a.end) break;
-      }
-    }
+    ]);
+    await overdueContract(me);
+    await type([
+      ['1', '1', '7'],
+      ['1', '1', '6'],
+    ]);
     const typedExpected =
       lang === 'EN'
         ? [
@@ -254,6 +288,10 @@ test.each(['EN', 'SW'] as const)(
             'Total price in KES',
             'Deliver within',
             'Sell 12.5 sacks Groundnuts',
+            'fee KES 1,500 (buyer pays), deliver by',
+            // 1,800 for the 6 bags, and the 18 of the buyer's fee share (1% of 3,000) not earned.
+            'Refund KES 1,818 to you for 6 bags not delivered?',
+            'Move the delivery deadline of VP-',
             'Buy 25 pieces Sorghum',
             'Use a mobile number',
             'Partial delivery noted.',
@@ -266,6 +304,9 @@ test.each(['EN', 'SW'] as const)(
             'Bei yote kwa KES',
             'siku ngapi',
             'Uza sacks 12.5 Groundnuts',
+            'ada KES 1,500 (mnunuzi), ifike kabla',
+            'Urejeshewe KES 1,818 kwa magunia 6 ambazo hazikufika?',
+            'Sogeza muda wa uwasilishaji wa VP-',
             'Nunua vipande 25 Sorghum',
             'Tumia nambari ya simu ya mkononi',
             'Uwasilishaji wa sehemu umerekodiwa.',

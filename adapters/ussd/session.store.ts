@@ -1,9 +1,10 @@
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
-import type { QueryResult } from 'pg';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { runStatement as query, statement } from '../../src/common/sql';
 import type { Frame, Lang } from './ussd.types';
 
 /**
- * The `ussd_sessions` table, in plain SQL with bound parameters: the only SQL of the adapter. A hop is two
+ * The `ussd_sessions` table, in plain SQL as named prepared statements (src/common/sql.ts): the only SQL of
+ * the adapter. A hop is two
  * statements (open, save) outside a transaction; a hop that changes data takes the row lock instead
  * (lock, ..., save inside one transaction). No entity is hydrated: the menu needs a few columns, not a unit
  * of work.
@@ -62,7 +63,9 @@ const COLUMNS = 'phone_number, context, last_input, last_response, hops, created
 // reported its end, or it has been silent a while). The statement's snapshot cannot see the row it inserts,
 // so exactly one of the first two branches returns a row (none if a twin committed in between: open()
 // then reads again).
-const OPEN = statement(`
+const OPEN = statement(
+  'ussd_session_open',
+  `
 with ins as (
   insert into ussd_sessions (id, session_id, phone_number, current_menu, context, active, hops, created_at, updated_at, expires_at)
   values (gen_random_uuid(), $1, $2, 'new', '{}', true, 0, now(), now(), now() + make_interval(secs => $3::int))
@@ -76,22 +79,29 @@ union all
 (select 'prev', false, end_status is not null or updated_at < now() - make_interval(secs => $4::int), ${COLUMNS}
   from ussd_sessions
   where phone_number = $2 and session_id <> $1 and expires_at > now() and exists (select 1 from ins)
-  order by created_at desc limit 1)`);
+  order by created_at desc limit 1)`,
+);
 
-const LOCK = statement(`select ${COLUMNS} from ussd_sessions where session_id = $1 for update`);
+const LOCK = statement('ussd_session_lock', `select ${COLUMNS} from ussd_sessions where session_id = $1 for update`);
 
 // Compare-and-set on last_input: of two identical requests racing outside the lock, one write wins. With a
 // hop count ($9), also on the whole row being the one the hop computed from (session.cache.ts).
-const SAVE = statement(`
+const SAVE = statement(
+  'ussd_session_save',
+  `
 update ussd_sessions set current_menu = $1, context = $2::jsonb, last_input = $3, last_response = $4, active = $5,
   hops = hops + 1, updated_at = now(), expires_at = now() + make_interval(secs => $6::int)
-where session_id = $7 and last_input is not distinct from $8 and ($9::int is null or hops = $9::int)`);
+where session_id = $7 and last_input is not distinct from $8 and ($9::int is null or hops = $9::int)`,
+);
 
-const END = statement(`
+const END = statement(
+  'ussd_session_end',
+  `
 update ussd_sessions set active = false, end_status = $1, duration_ms = $2, reported_hops = $3, reported_input = $4,
   error_message = $5, cost = $6, ended_at = coalesce(ended_at, now())
 where session_id = $7
-returning hops, created_at, current_menu, phone_number`);
+returning hops, created_at, current_menu, phone_number`,
+);
 
 interface Raw {
   kind?: string;
@@ -113,39 +123,6 @@ const toRow = (r: Raw): SessionRow => ({
   hops: r.hops,
   createdAt: r.created_at,
 });
-
-/**
- * Through knex's public raw() (the transaction's, when the EntityManager is in one, so the row lock and the
- * mutation share its connection), with bound parameters: knex sends them to PostgreSQL apart from the SQL.
- * The statements are written with $n (one value, several uses); knex binds `?` in order.
- */
-async function query<T = Record<string, unknown>>(
-  em: EntityManager,
-  statement: Statement,
-  values: unknown[],
-): Promise<{ rows: T[]; rowCount: number }> {
-  const knex = em.getTransactionContext<Knex.Transaction>() ?? em.getKnex();
-  const res = (await knex.raw(
-    statement.sql,
-    statement.order.map((i) => values[i]) as Knex.RawBinding[],
-  )) as QueryResult;
-  return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
-}
-
-interface Statement {
-  sql: string;
-  /** For each `?` in sql, which of the values it takes. */
-  order: number[];
-}
-
-function statement(text: string): Statement {
-  const order: number[] = [];
-  const sql = text.replace(/\$(\d+)/g, (_, n: string) => {
-    order.push(Number(n) - 1);
-    return '?';
-  });
-  return { sql, order };
-}
 
 export class SessionStore {
   constructor(

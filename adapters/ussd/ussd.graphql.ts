@@ -26,17 +26,25 @@ export const DOCS = {
   contracts:
     'query UssdContracts($status: [ContractStatus!], $first: Int) { contracts(status: $status, first: $first) { pageInfo { hasNextPage } nodes { id code product status } } }',
   contract:
-    'query UssdContract($id: ID!) { contract(id: $id) { id code product totalAmount currency status parties { phoneNumber role acceptedAt } payments { status } } }',
+    'query UssdContract($id: ID!) { contract(id: $id) { id code product totalAmount currency status deliveryOverdue parties { phoneNumber role acceptedAt } payments { status } escrow { depositLeft } } }',
   /** What the further screens of a contract need (98 More, release, partial delivery). */
   contractFull:
-    'query UssdContractFull($id: ID!) { contract(id: $id) { id code product quantity unit totalAmount currency status deliveryLocation deliveryDeadline parties { phoneNumber role name acceptedAt } deliveries { kind quantity acceptedQuantity } disputes { reason status outcome } } }',
+    'query UssdContractFull($id: ID!) { contract(id: $id) { id code product quantity unit totalAmount currency status deliveryLocation deliveryDeadline feeAmount feePayer quantityDue parties { phoneNumber role name acceptedAt } deliveries { kind quantity acceptedQuantity } disputes { reason status outcome } } }',
+  /** What a lot (or, without $q, all that is due) would release, before the PIN: the domain's figures. */
+  lot: 'query UssdLot($id: ID!, $q: Decimal) { contract(id: $id) { id code unit currency status quantityDue releaseAmount(quantity: $q) parties { phoneNumber role name } } }',
+  /** The deadline screens: what extending would set, what a refund would return for how much undelivered. */
+  deadline:
+    'query UssdDeadline($id: ID!) { contract(id: $id) { id code unit currency deliveryOverdue extendedDeadline quantityDue escrow { available } } }',
+  extend: 'mutation UssdExtend($id: ID!) { extendDeliveryDeadline(contractId: $id) { id deliveryDeadline } }',
+  refund: 'mutation UssdRefund($id: ID!, $pin: String) { refundUndelivered(contractId: $id, pin: $pin) { id } }',
+  feeQuote: 'query UssdFeeQuote($total: Decimal!) { feeQuote(totalAmount: $total) { feeAmount feePayer } }',
   payments:
     'query UssdPayments($first: Int) { payments(first: $first) { pageInfo { hasNextPage } nodes { id amount currency status createdAt contract { code } } } }',
   accept: 'mutation UssdAccept($id: ID!) { acceptContract(contractId: $id) { id } }',
   confirm: 'mutation UssdConfirm($input: ConfirmDeliveryInput!) { confirmDelivery(input: $input) { id acceptedAt } }',
   report: 'mutation UssdReport($input: ReportIssueInput!) { reportIssue(input: $input) { id } }',
   decline: 'mutation UssdDecline($id: ID!) { declineContract(contractId: $id) { id } }',
-  fund: 'mutation UssdFund($id: ID!) { fundEscrow(contractId: $id) { id } }',
+  fund: 'mutation UssdFund($id: ID!) { fundEscrow(contractId: $id) { id amount currency depositPart depositParts } }',
   create: 'mutation UssdCreate($input: CreateContractInput!) { createContract(input: $input) { id code } }',
   checkField:
     'query UssdCheckField($field: ContractDraftField!, $value: String!) { checkContractField(field: $field, value: $value) { ok value problem } }',

@@ -17,6 +17,29 @@ const MIN_KEPT = 10;
 
 const optionLine = ([key, label]: [string, string]) => `${key}. ${label}`;
 
+/** A name cut to `max` characters the way information lines are cut. */
+export function clip(name: string, max: number): string {
+  return name.length <= max ? name : `${name.slice(0, max - 2).trimEnd()}..`;
+}
+
+/** Longest and shortest a name in a title is offered (View.titleWith). */
+const NAME_MAX = 80;
+const NAME_MIN = 8;
+
+/**
+ * A title with names in it (a question the renderer never cuts), written with the names as long as the screen
+ * allows: the first length from NAME_MAX down whose screen fits, or the shortest.
+ */
+function titleFor(view: View, rest: string[]): string[] {
+  if (!view.titleWith) return rest;
+  const opts = (view.options ?? []).map((o) => optionLine([o.key, toGsm7(o.label)]));
+  for (let n = NAME_MAX; n > NAME_MIN; n--) {
+    const title = toGsm7(view.titleWith(n));
+    if ([title, ...rest, ...opts].join('\n').length <= SCREEN_LIMIT) return [title, ...rest];
+  }
+  return [toGsm7(view.titleWith(NAME_MIN)), ...rest];
+}
+
 /**
  * Shortens information lines (longest first, never the title, never an option) until the screen fits;
  * drops the title only as the last resort, and only to make room for a prefix line. Null when even that
@@ -47,7 +70,7 @@ function fitBody(prefix: string[], body: string[], opts: string[]): string[] | n
  */
 export function layout(view: View, t: Texts, page: (shown: number) => Next, flash?: string): Shown {
   const prefix = flash ? [toGsm7(flash)] : [];
-  const body = view.body.map(toGsm7);
+  const body = titleFor(view, view.body.map(toGsm7));
   const fixed = (view.options ?? []).map((o) => ({ ...o, label: toGsm7(o.label) }));
   const items = (view.items ?? []).map((i) => ({ ...i, label: toGsm7(i.label) }));
   let chosen: { n: number; more: boolean; body: string[] } | null = null;

@@ -114,8 +114,20 @@ const EN = {
   askUnitName: 'Unit name (max 30):',
   askPrice: 'Total price in KES (whole shillings):',
   askDays: 'Deliver within how many days? (1-90)',
-  summary: (sell: boolean, qty: string, unit: string, product: string, other: string, price: string, by: string) =>
-    `${sell ? 'Sell' : 'Buy'} ${qty} ${unit} ${product} ${sell ? 'to' : 'from'} ${other} for ${price}, deliver by ${by}`,
+  summary: (
+    sell: boolean,
+    qty: string,
+    unit: string,
+    product: string,
+    other: string,
+    price: string,
+    by: string,
+    fee: string | null,
+  ) =>
+    `${sell ? 'Sell' : 'Buy'} ${qty} ${unit} ${product} ${sell ? 'to' : 'from'} ${other} for ${price}${fee ? `, fee ${fee}` : ''}, deliver by ${by}`,
+  /** The escrow fee and who pays it: "KES 45 (buyer pays)". */
+  feeOf: (amount: string, payer: string) => `${amount} (${EN_PAYERS[payer] ?? payer})`,
+  fee: 'Fee',
   confirmChoice: 'Confirm',
   cancelChoice: 'Cancel',
   draftCancelled: 'Cancelled. No contract was created.',
@@ -140,6 +152,9 @@ const EN = {
   pay: (amount: string) => `Pay ${amount}`,
   payAsk: (amount: string, code: string) => `Pay ${amount} into escrow for ${code}?`,
   payPrompt: (amount: string) => `Check your phone for the M-Pesa prompt to pay ${amount}.`,
+  /** A deposit above M-Pesa's per-transaction limit: n prompts, the next once the previous is paid. */
+  payPrompts: (n: number, first: string) =>
+    `You will get ${n} M-Pesa prompts, one after the other. Check your phone for the first: ${first}.`,
   payPending: 'Payment in progress',
   quantity: 'Qty',
   seller: 'Seller',
@@ -152,7 +167,9 @@ const EN = {
   outcomes: { RELEASE_TO_SELLER: 'paid to seller', REFUND_TO_BUYER: 'refunded to buyer' } as Record<string, string>,
 
   // Releasing money, and the PIN
-  releaseAsk: (amount: string, to: string, code: string) => `Release ${amount} to ${to} for ${code}?`,
+  /** A quantity with its unit: "4 bags" (Kiswahili puts the unit first: "magunia 4"). */
+  lot: (qty: string, unit: string) => `${qty} ${unit}`,
+  releaseAsk: (amount: string, to: string, what: string) => `Release ${amount} to ${to} for ${what}?`,
   pinCreate: 'Create a 4-digit VoicePact PIN',
   pinAgain: 'Enter the PIN again',
   pinEnter: 'Enter your VoicePact PIN',
@@ -171,7 +188,20 @@ const EN = {
   // Partial delivery
   askReceived: (due: string) => `Quantity received? (at most ${due})`,
   nothingDue: 'Nothing more is due on this contract.',
+
+  // The delivery deadline passed (issue 11): the buyer's two choices
+  extendDeadline: 'Extend 7 days',
+  refundUndelivered: 'Refund what was not delivered',
+  extendAsk: (code: string, by: string) => `Move the delivery deadline of ${code} to ${by}?`,
+  extended: (code: string, by: string) => `The delivery deadline of ${code} is now ${by}.`,
+  alreadyExtended: (code: string, by: string) => `The delivery deadline of ${code} is already ${by}.`,
+  refundAsk: (amount: string, what: string) => `Refund ${amount} to you for ${what} not delivered?`,
+  refunded: (amount: string) => `Refund of ${amount} started. It will reach your M-Pesa shortly.`,
+  alreadyRefunded: (code: string) => `What was not delivered on ${code} is already being refunded.`,
 };
+
+const EN_PAYERS: Record<string, string> = { BUYER: 'buyer pays', SELLER: 'seller pays', SPLIT: 'half each' };
+const SW_PAYERS: Record<string, string> = { BUYER: 'mnunuzi', SELLER: 'muuzaji', SPLIT: 'nusu kwa nusu' };
 
 export type Texts = typeof EN;
 
@@ -282,8 +312,10 @@ const SW: Texts = {
   askUnitName: 'Jina la kipimo (hadi 30):',
   askPrice: 'Bei yote kwa KES (shilingi kamili):',
   askDays: 'Uwasilishaji ndani ya siku ngapi? (1-90)',
-  summary: (sell, qty, unit, product, other, price, by) =>
-    `${sell ? 'Uza' : 'Nunua'} ${unit} ${qty} ${product} ${sell ? 'kwa' : 'kutoka'} ${other} kwa ${price}, ifike kabla ${by}`,
+  summary: (sell, qty, unit, product, other, price, by, fee) =>
+    `${sell ? 'Uza' : 'Nunua'} ${unit} ${qty} ${product} ${sell ? 'kwa' : 'kutoka'} ${other} kwa ${price}${fee ? `, ada ${fee}` : ''}, ifike kabla ${by}`,
+  feeOf: (amount, payer) => `${amount} (${SW_PAYERS[payer] ?? payer})`,
+  fee: 'Ada',
   confirmChoice: 'Thibitisha',
   cancelChoice: 'Ghairi',
   draftCancelled: 'Imeghairiwa. Hakuna mkataba ulioundwa.',
@@ -307,6 +339,8 @@ const SW: Texts = {
   pay: (amount) => `Lipa ${amount}`,
   payAsk: (amount, code) => `Lipa ${amount} kwenye escrow kwa ${code}?`,
   payPrompt: (amount) => `Angalia simu yako kwa ombi la M-Pesa kulipa ${amount}.`,
+  payPrompts: (n, first) =>
+    `Utapata maombi ${n} ya M-Pesa, moja baada ya jingine. Angalia simu yako kwa la kwanza: ${first}.`,
   payPending: 'Malipo yanaendelea',
   quantity: 'Idadi',
   seller: 'Muuzaji',
@@ -318,7 +352,8 @@ const SW: Texts = {
   outcomeLine: (outcome) => `Matokeo: ${outcome}`,
   outcomes: { RELEASE_TO_SELLER: 'muuzaji amelipwa', REFUND_TO_BUYER: 'mnunuzi amerejeshewa' },
 
-  releaseAsk: (amount, to, code) => `Toa ${amount} kwa ${to} kwa ${code}?`,
+  lot: (qty, unit) => `${unit} ${qty}`,
+  releaseAsk: (amount, to, what) => `Toa ${amount} kwa ${to} kwa ${what}?`,
   pinCreate: 'Unda PIN ya VoicePact ya tarakimu 4',
   pinAgain: 'Ingiza PIN tena',
   pinEnter: 'Ingiza PIN yako ya VoicePact',
@@ -335,6 +370,15 @@ const SW: Texts = {
 
   askReceived: (due) => `Idadi iliyopokelewa? (hadi ${due})`,
   nothingDue: 'Hakuna kilichobaki kuwasilishwa kwa mkataba huu.',
+
+  extendDeadline: 'Ongeza siku 7',
+  refundUndelivered: 'Rejesha pesa ya kisichofika',
+  extendAsk: (code, by) => `Sogeza muda wa uwasilishaji wa ${code} hadi ${by}?`,
+  extended: (code, by) => `Muda wa uwasilishaji wa ${code} sasa ni ${by}.`,
+  alreadyExtended: (code, by) => `Muda wa uwasilishaji wa ${code} tayari ni ${by}.`,
+  refundAsk: (amount, what) => `Urejeshewe ${amount} kwa ${what} ambazo hazikufika?`,
+  refunded: (amount) => `Urejeshaji wa ${amount} umeanza. Pesa zitafika M-Pesa yako hivi karibuni.`,
+  alreadyRefunded: (code) => `Urejeshaji wa kisichofika kwa ${code} tayari unaendelea.`,
 };
 
 export const TEXTS: Record<Lang, Texts> = { EN, SW };

@@ -44,6 +44,11 @@ export interface Frame {
 export interface View {
   /** Title first, then information lines (which the renderer may shorten; option labels it never cuts). */
   body: string[];
+  /**
+   * A title with names in it (a product, a party) that must stay whole, before `body`: the renderer calls it with
+   * the longest name length (clip) that lets the screen fit. For screens of fixed options, not lists.
+   */
+  titleWith?: (nameMax: number) => string;
   /** A list numbered 1.. on each page; what does not fit goes behind `98. More`. */
   items?: Array<{ label: string; next: Next }>;
   /** More items exist beyond `items` (a later page the menu would load). */

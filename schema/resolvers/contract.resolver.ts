@@ -1,22 +1,47 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Collection } from '@mikro-orm/core';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Lean } from '../../src/common/lean';
 import { Contract } from '../../src/contract/contract.entity';
+import type { ContractList } from '../../src/contract/contract.service';
 import { settle, type GraphQLContext } from '../context';
 import { accountOf } from '../../src/escrow/accounts';
 import { depositAmountOf } from '../../src/escrow/escrow.ledger';
 import { DecimalScalar } from '../scalars';
+import { selectedFields } from '../selection';
 import { DeliveryType, DisputeType, EscrowAccountType, PaymentType } from '../types/activity.type';
 import { toConnection } from '../types/connection';
-import { ContractConnection, ContractType, PartyType } from '../types/contract.type';
-import { ContractStatus, PartyRole } from '../types/enums';
+import { ContractConnection, ContractType, FeeQuoteType, PartyType } from '../types/contract.type';
+import { ContractStatus, FeePayer, PartyRole } from '../types/enums';
 import { ContractHistoryEntryType } from '../types/history.type';
 import { CreateContractInput } from '../types/inputs';
+
+const LISTS: readonly ContractList[] = ['payments', 'deliveries', 'disputes'];
+/** Fields computed from a list, which then comes in the contract's statement too. */
+const NEEDS: Record<ContractList, readonly string[]> = {
+  payments: ['escrow', 'releaseAmount'],
+  deliveries: ['quantityDue', 'releaseAmount'],
+  disputes: [],
+};
+
+/** A list the contract entity was loaded with (contract(id) above); undefined for a plain row or an unloaded list. */
+function loaded<K extends ContractList>(
+  c: Contract | Lean<Contract>,
+  list: K,
+): Array<Contract[K] extends Collection<infer T> ? T : never> | undefined {
+  if (!(c instanceof Contract)) return undefined;
+  const items: Collection<object> = c[list];
+  return items.isInitialized() ? (items.getItems() as never) : undefined;
+}
 
 @Resolver(() => ContractType)
 export class ContractResolver {
   @Query(() => ContractType, { description: 'By uuid or by code (VP-XXXXXX)' })
-  contract(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.domain.contracts.get(ctx.actor, id);
+  contract(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    // One contract's screen: the lists it shows come in the contract's own statement (issue 12).
+    const selected = selectedFields(info);
+    const lists = LISTS.filter((l) => selected.has(l) || NEEDS[l].some((f) => selected.has(f)));
+    return ctx.domain.contracts.get(ctx.actor, id, lists);
   }
 
   @Query(() => ContractConnection, { description: 'Newest first. first is at most 100 (more is BAD_USER_INPUT).' })
@@ -44,6 +69,18 @@ export class ContractResolver {
         search,
       }),
     );
+  }
+
+  @Query(() => FeeQuoteType, {
+    description:
+      'The escrow fee a contract of this total would carry if created now (feePayer: default from the configuration)',
+  })
+  feeQuote(
+    @Arg('totalAmount', () => DecimalScalar) totalAmount: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('feePayer', () => FeePayer, { nullable: true }) feePayer?: FeePayer,
+  ) {
+    return ctx.domain.contracts.quoteFee(ctx.actor, totalAmount, feePayer);
   }
 
   @Mutation(() => ContractType)
@@ -83,26 +120,27 @@ export class ContractResolver {
   }
 
   @FieldResolver(() => [DeliveryType])
-  deliveries(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.deliveries.load(c.id);
+  deliveries(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext) {
+    return loaded(c, 'deliveries') ?? ctx.loaders.deliveries.load(c.id);
   }
 
   @FieldResolver(() => [PaymentType])
-  payments(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.payments.load(c.id);
+  payments(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext) {
+    return loaded(c, 'payments') ?? ctx.loaders.payments.load(c.id);
   }
 
   @FieldResolver(() => DecimalScalar, {
     description: "What the buyer pays into escrow: the total and the buyer's fee share",
   })
-  depositAmount(@Root() c: Contract): string {
+  depositAmount(@Root() c: Contract | Lean<Contract>): string {
     return depositAmountOf(c);
   }
 
   @FieldResolver(() => EscrowAccountType, { description: 'The money accounts of this contract' })
-  async escrow(@Root() c: Contract, @Ctx() ctx: GraphQLContext): Promise<EscrowAccountType> {
-    const rows = [...(await ctx.loaders.payments.load(c.id))].reverse(); // the loader gives newest first
+  async escrow(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext): Promise<EscrowAccountType> {
+    const rows = [...(loaded(c, 'payments') ?? (await ctx.loaders.payments.load(c.id)))].reverse(); // newest first
     const a = accountOf(rows);
+    const plan = ctx.domain.payments.depositPlan(c, rows);
     const money = (d: { toFixed(n: number): string }) => d.toFixed(2);
     return {
       currency: c.currency,
@@ -112,13 +150,58 @@ export class ContractResolver {
       fees: money(a.fees),
       held: money(a.held),
       payingOut: money(a.payingOut),
+      depositParts: plan.parts,
+      depositPartsPaid: plan.paid,
+      depositLeft: money(plan.left),
+      available: money(a.available),
       payments: rows,
     };
   }
 
+  @FieldResolver(() => DecimalScalar, {
+    description:
+      'What is still to be delivered: the quantity less the accepted lots (a report awaiting the buyer is not)',
+  })
+  async quantityDue(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext): Promise<string> {
+    const deliveries = loaded(c, 'deliveries') ?? (await ctx.loaders.deliveries.load(c.id));
+    return ctx.domain.escrow.quantityDue(c, deliveries).toFixed();
+  }
+
+  @FieldResolver(() => DecimalScalar, {
+    description:
+      "What the buyer's acceptance of quantity more (all that is due when omitted) would release now; " +
+      'BAD_USER_INPUT (extensions.due) above what is due',
+  })
+  async releaseAmount(
+    @Root() c: Contract | Lean<Contract>,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('quantity', () => DecimalScalar, { nullable: true }) quantity?: string,
+  ): Promise<string> {
+    const [deliveries, payments] = await Promise.all([
+      loaded(c, 'deliveries') ?? ctx.loaders.deliveries.load(c.id),
+      loaded(c, 'payments') ?? ctx.loaders.payments.load(c.id),
+    ]);
+    return ctx.domain.escrow.releaseQuote(c, deliveries, payments, quantity).toFixed(2);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'ACTIVE past its delivery deadline: the buyer may extendDeliveryDeadline or refundUndelivered',
+  })
+  deliveryOverdue(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext): boolean {
+    return ctx.domain.escrow.overdue(c);
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: 'The deadline extendDeliveryDeadline would set now; null while the deadline has not passed',
+  })
+  extendedDeadline(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext): Date | null {
+    return ctx.domain.escrow.extendedDeadline(c);
+  }
+
   @FieldResolver(() => [DisputeType])
-  disputes(@Root() c: Lean<Contract>, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.disputes.load(c.id);
+  disputes(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext) {
+    return loaded(c, 'disputes') ?? ctx.loaders.disputes.load(c.id);
   }
 
   @FieldResolver(() => [ContractHistoryEntryType], {

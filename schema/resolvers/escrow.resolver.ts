@@ -17,7 +17,12 @@ export class EscrowResolver {
       'Buyer, once the delivery deadline passed: refund what was not delivered now and close the contract ' +
       '(COMPLETED when something was delivered, CANCELLED otherwise)',
   })
-  async refundUndelivered(@Arg('contractId', () => ID) contractId: string, @Ctx() ctx: GraphQLContext) {
-    return settle(ctx, await ctx.domain.escrow.refundUndelivered(ctx.actor, contractId));
+  async refundUndelivered(
+    @Arg('contractId', () => ID) contractId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('pin', () => String, { nullable: true, description: "The buyer's VoicePact PIN (a phone user's refund)" })
+    pin?: string,
+  ) {
+    return settle(ctx, await ctx.domain.escrow.refundUndelivered(ctx.actor, contractId, pin));
   }
 }

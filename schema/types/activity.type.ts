@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../scalars';
 import { Connection } from './connection';
 import {
@@ -56,6 +56,20 @@ export class PaymentType {
   @Field(() => PaymentStatus)
   status!: PaymentStatus;
 
+  @Field(() => Int, {
+    nullable: true,
+    description: "A DEPOSIT: which part of the buyer's deposit it collects, from 1 (see depositParts)",
+  })
+  depositPart?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'A DEPOSIT: how many parts (M-Pesa transactions, one STK prompt each, one after the other) the whole deposit ' +
+      'takes: above MPESA_MAX_TRANSACTION_KES it is collected in parts',
+  })
+  depositParts?: number | null;
+
   @Field(() => String, { nullable: true, description: 'The accepted delivery (lot) a RELEASE pays for' })
   deliveryId?: string | null;
 
@@ -104,6 +118,26 @@ export class EscrowAccountType {
 
   @Field(() => DecimalScalar, { description: 'Releases and refunds decided and on their way (part of held)' })
   payingOut!: string;
+
+  @Field(() => Int, {
+    description:
+      "How many M-Pesa transactions the buyer's deposit takes, each within MPESA_MAX_TRANSACTION_KES: one STK " +
+      'prompt each, the next once the previous is paid',
+  })
+  depositParts!: number;
+
+  @Field(() => Int, { description: 'Of depositParts, those collected: the contract is ACTIVE once all are' })
+  depositPartsPaid!: number;
+
+  @Field(() => DecimalScalar, {
+    description: "What the buyer's deposit still lacks (the sum of the parts not yet collected; 0 once all is in)",
+  })
+  depositLeft!: string;
+
+  @Field(() => DecimalScalar, {
+    description: 'held less payingOut: what a new decision may still move (refundUndelivered returns all of it)',
+  })
+  available!: string;
 
   @Field(() => [PaymentType], { description: 'The movements behind the figures, oldest first, each with its receipt' })
   payments!: PaymentType[];

@@ -70,3 +70,21 @@ export class ContractType {
 
 @ObjectType()
 export class ContractConnection extends Connection(ContractType, 'ContractConnection') {}
+
+@ObjectType('FeeQuote', { description: 'The escrow fee a contract of this total would carry if created now' })
+export class FeeQuoteType {
+  @Field(() => DecimalScalar, { description: '0: no fee' })
+  feeAmount!: string;
+
+  @Field(() => FeePayer)
+  feePayer!: FeePayer;
+
+  @Field(() => DecimalScalar)
+  buyerShare!: string;
+
+  @Field(() => DecimalScalar)
+  sellerShare!: string;
+
+  @Field(() => DecimalScalar, { description: "What the buyer would pay into escrow: the total and the buyer's share" })
+  depositAmount!: string;
+}

@@ -30,3 +30,15 @@ export function eatDay(at: Date): { year: number; month: number; day: number } {
   const part = (type: string) => Number(calendar.formatToParts(at).find((p) => p.type === type)?.value);
   return { year: part('year'), month: part('month') - 1, day: part('day') };
 }
+
+const clock = new Intl.DateTimeFormat('en-GB', {
+  timeZone: ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** "14:05" in Nairobi: the time of day, for a screen that names the day in its own language. */
+export function formatEatTime(at: Date): string {
+  return clock.format(at);
+}

@@ -6,12 +6,14 @@ import { CONTRACT_CODE_PATTERN, newContractCode } from '../common/code';
 import { badInput, DomainError, invalidTransition, notFound } from '../common/errors';
 import { findFilters } from './contract.filters';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
-import { leanFind, type Lean } from '../common/lean';
+import { leanFind, leanOfContracts, type Lean } from '../common/lean';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
+import { Decimal } from '../common/money';
 import { normalizePhone } from '../common/phone';
 import { hasControlCharacters } from '../common/text';
 import type { ServiceContext } from '../domain';
-import { feeFor, type FeePayer } from '../escrow/fees';
+import { accountIn, decidePayout, depositAmountOf } from '../escrow/escrow.ledger';
+import { feeFor, feeShares, type FeePayer } from '../escrow/fees';
 import { notify } from '../outbox/outbox';
 import { idempotent } from '../idempotency/idempotency.service';
 import { STATUS_EVENT, webhookEvent } from '../webhook/webhook.events';
@@ -34,8 +36,15 @@ export interface ContractFilter extends PageArgs {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The lists of a contract that get() can bring with it. */
+export type ContractList = 'payments' | 'deliveries' | 'disputes';
+
 export class ContractService {
   constructor(private readonly ctx: ServiceContext) {}
+
+  private get maxPerTransaction(): number {
+    return this.ctx.config.MPESA_MAX_TRANSACTION_KES;
+  }
 
   async create(actor: Actor, input: CreateContractData & { idempotencyKey?: string | null }): Promise<Contract> {
     requireAuthenticated(actor);
@@ -113,9 +122,23 @@ export class ContractService {
     return [...new Set(rows.map((r) => r.product))].slice(0, limit);
   }
 
-  async get(actor: Actor, ref: string): Promise<Contract> {
+  /**
+   * `lists`: the contract's other lists a caller will read (a screen of one contract), brought in the same
+   * statement as the contract and its parties rather than one statement each.
+   */
+  async get(actor: Actor, ref: string, lists: readonly ContractList[] = []): Promise<Contract> {
     requireAuthenticated(actor);
-    const contract = await this.ctx.em.findOne(Contract, this.refWhere(ref), { populate: ['parties'] });
+    const contract = await this.ctx.em.findOne(Contract, this.refWhere(ref), {
+      populate: ['parties', ...lists],
+      strategy: 'joined',
+      // The orders the DataLoaders give (see partiesOf and the services' ofContracts).
+      populateOrderBy: {
+        parties: { role: 'asc', id: 'asc' },
+        payments: { createdAt: 'desc' },
+        deliveries: { createdAt: 'asc' },
+        disputes: { createdAt: 'asc' },
+      },
+    });
     if (!contract) throw notFound('Contract', ref);
     assertCanSee(actor, contract, ref);
     return contract;
@@ -192,6 +215,10 @@ export class ContractService {
       // An ACTIVE contract holds money: only the escrow closes it (the deadline refund), never a plain cancel.
       if (contract.status === ContractStatus.ACTIVE) throw invalidTransition(contract.status, ContractStatus.CANCELLED);
       this.transition(em, actor, contract, ContractStatus.CANCELLED, { reason: reason?.slice(0, 280) ?? null });
+      // A deposit in parts may have some of them in (issue 11): they go back. A part still being paid goes back
+      // when it arrives (settlement). Below the limit nothing is held here: one paid part makes it ACTIVE.
+      const held = (await accountIn(em, contract)).available;
+      await decidePayout(em, actor, contract, { kind: 'REFUND', amount: held }, this.ctx.now(), this.maxPerTransaction);
       notify(em, this.ctx.now(), 'contract.cancelled', contract.id);
       return changed(contract);
     });
@@ -279,12 +306,27 @@ export class ContractService {
   }
 
   async partiesOf(contractIds: readonly string[]): Promise<Array<Lean<Party>>> {
-    return leanFind(
-      this.ctx.em,
-      Party,
-      { contract: { $in: [...contractIds] } },
-      { orderBy: { role: 'asc', id: 'asc' } },
-    );
+    return leanOfContracts(this.ctx.em, Party, contractIds, [
+      ['role', 'asc'],
+      ['id', 'asc'],
+    ]);
+  }
+
+  /**
+   * The fee a contract of this total would carry if created now (the configured rule), who pays it, and what the
+   * buyer would deposit: for a screen that shows the fee before the party confirms.
+   */
+  quoteFee(actor: Actor, totalAmount: string, payer?: FeePayer | null) {
+    requireAuthenticated(actor);
+    if (!new Decimal(totalAmount).gt(0)) throw badInput('totalAmount must be above 0', { field: 'totalAmount' });
+    const terms = this.feeTerms(totalAmount, payer);
+    const shares = feeShares(terms.feeAmount, terms.feePayer);
+    return {
+      ...terms,
+      buyerShare: shares.buyer.toFixed(2),
+      sellerShare: shares.seller.toFixed(2),
+      depositAmount: depositAmountOf({ totalAmount, ...terms }),
+    };
   }
 
   /** The escrow fee, fixed when the deal is made so that both parties see it before they accept (issue 11). */

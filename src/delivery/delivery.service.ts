@@ -5,14 +5,14 @@ import { actingParty } from '../auth/policy';
 import { freeText } from '../common/text';
 import { badInput, DomainError } from '../common/errors';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
-import { leanFind, type Lean } from '../common/lean';
+import { leanOfContracts, type Lean } from '../common/lean';
 import type { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
 import { Decimal } from '../common/money';
 import { acceptedQuantityOf, accountIn, grossLeft } from '../escrow/escrow.ledger';
-import { lotAmount, quantityDue } from '../escrow/lots';
+import { quantityDue, releaseFor } from '../escrow/lots';
 import { enqueue, notify, notifyLater, QUEUES } from '../outbox/outbox';
 import { webhookEvent } from '../webhook/webhook.events';
 import type { PaymentService } from '../payment/payment.service';
@@ -83,7 +83,7 @@ export class DeliveryService {
         if (input.quantity == null) return changed(d);
         if (party.role === PartyRole.BUYER) {
           // A lot the buyer accepts is paid for at once: money out of escrow needs the PIN.
-          await this.requireReleasePin(actor, input.pin);
+          await this.pins.requireForPayout(actor, input.pin);
           await this.accept(em, actor, contract, d);
         } else this.sellerReported(em, contract, d);
         return changed(d);
@@ -102,7 +102,7 @@ export class DeliveryService {
         return changed(d);
       }
       // The buyer's full confirmation releases the escrow: money out of escrow needs the PIN, checked here once.
-      await this.requireReleasePin(actor, input.pin);
+      await this.pins.requireForPayout(actor, input.pin);
       const d = pending ?? this.record(em, actor, contract, party.role, input);
       await this.accept(em, actor, contract, d);
       return changed(d);
@@ -124,14 +124,6 @@ export class DeliveryService {
     });
   }
 
-  /**
-   * Every phone user's action that moves money out of escrow calls this once before it does. (The release
-   * window and an admin's dispute resolution are not a phone user's act and need no PIN.)
-   */
-  async requireReleasePin(actor: Actor, pin: string | null | undefined): Promise<void> {
-    if (actor.kind === 'phone') await this.pins.requirePin(actor.phone, pin);
-  }
-
   /** What the partial deliveries so far add up to. */
   async deliveredSoFar(em: EntityManager, contract: Contract): Promise<Decimal> {
     const rows = await em.find(Delivery, { contract, kind: DeliveryKind.PARTIAL }, { fields: ['quantity'] });
@@ -139,7 +131,7 @@ export class DeliveryService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Delivery>>> {
-    return leanFind(this.ctx.em, Delivery, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'asc' } });
+    return leanOfContracts(this.ctx.em, Delivery, contractIds, [['createdAt', 'asc']]);
   }
 
   private record(
@@ -209,7 +201,7 @@ export class DeliveryService {
       details: { quantity: d.acceptedQuantity },
     });
     const left = grossLeft(contract, await accountIn(em, contract));
-    const amount = complete ? left : Decimal.min(lotAmount(contract.totalAmount, contract.quantity, before, lot), left);
+    const amount = releaseFor(contract.totalAmount, contract.quantity, before, lot, left);
     if (complete) {
       this.contracts.transition(em, actor, contract, ContractStatus.COMPLETED, { deliveryId: d.id });
       notify(em, this.ctx.now(), 'delivery.accepted', d.id);

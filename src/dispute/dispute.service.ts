@@ -14,7 +14,7 @@ import type { ServiceContext } from '../domain';
 import { notify } from '../outbox/outbox';
 import { webhookEvent } from '../webhook/webhook.events';
 import type { PaymentService } from '../payment/payment.service';
-import { leanFind, type Lean } from '../common/lean';
+import { leanOfContracts, type Lean } from '../common/lean';
 import { Dispute, DisputeOutcome, DisputeReason, DisputeStatus } from './dispute.entity';
 
 export interface ReportIssueInput {
@@ -137,7 +137,7 @@ export class DisputeService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Dispute>>> {
-    return leanFind(this.ctx.em, Dispute, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'asc' } });
+    return leanOfContracts(this.ctx.em, Dispute, contractIds, [['createdAt', 'asc']]);
   }
 
   private idWhere(id: string): FilterQuery<Dispute> {

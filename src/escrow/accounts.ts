@@ -34,6 +34,9 @@ const DEPOSITED = new Set([
   PaymentStatus.REFUNDED,
 ]);
 
+/** A deposit row that holds (or held) money: collected, not PENDING or FAILED. */
+export const collectedDeposit = (m: Pick<Movement, 'status'>): boolean => DEPOSITED.has(m.status);
+
 /**
  * Sums the movements. A deposit row counts once collected (LOCKED, and SETTLED once emptied). Rows written before
  * issue 11 carried the deposit and its payout in one row (DEPOSIT, RELEASED or REFUNDED): counted on both sides.
@@ -41,7 +44,7 @@ const DEPOSITED = new Set([
 export function accountOf(rows: readonly Movement[]): EscrowAccount {
   const sum = (pick: (m: Movement) => boolean) =>
     rows.filter(pick).reduce((acc, m) => acc.add(m.amount), new Decimal(0));
-  const deposited = sum((m) => m.kind === PaymentKind.DEPOSIT && DEPOSITED.has(m.status));
+  const deposited = sum((m) => m.kind === PaymentKind.DEPOSIT && collectedDeposit(m));
   const released = sum((m) => m.status === PaymentStatus.RELEASED && m.kind !== PaymentKind.FEE);
   const refunded = sum((m) => m.status === PaymentStatus.REFUNDED);
   const fees = sum((m) => m.kind === PaymentKind.FEE && m.status === PaymentStatus.RELEASED);

@@ -23,8 +23,16 @@ export async function accountIn(em: EntityManager, contract: Contract): Promise<
 
 /** What the buyer accepted so far, in units of the contract. */
 export async function acceptedQuantityOf(em: EntityManager, contract: Contract | string): Promise<Decimal> {
-  const rows = await em.find(Delivery, { contract, acceptedAt: { $ne: null } }, { fields: ['acceptedQuantity'] });
-  return rows.reduce((sum, r) => sum.add(r.acceptedQuantity ?? 0), new Decimal(0));
+  return acceptedQuantityIn(
+    await em.find(Delivery, { contract, acceptedAt: { $ne: null } }, { fields: ['acceptedAt', 'acceptedQuantity'] }),
+  );
+}
+
+/** The same sum over a contract's deliveries already read (the API's batched rows). */
+export function acceptedQuantityIn(
+  rows: ReadonlyArray<{ acceptedAt?: Date | null; acceptedQuantity?: string | null }>,
+): Decimal {
+  return rows.filter((r) => r.acceptedAt).reduce((sum, r) => sum.add(r.acceptedQuantity ?? 0), new Decimal(0));
 }
 
 export interface PayoutDecision {
@@ -157,12 +165,12 @@ export function splitForProvider(amount: Decimal.Value, max: number): Decimal[] 
 }
 
 /** What is left of the contract's total to release (a RELEASE decision's largest amount). */
-export function grossLeft(contract: Contract, account: EscrowAccount): Decimal {
+export function grossLeft(contract: Pick<Contract, 'totalAmount'>, account: EscrowAccount): Decimal {
   return Decimal.max(new Decimal(contract.totalAmount).sub(account.grossReleased), 0);
 }
 
 /** What the buyer pays into escrow: the total, and the buyer's share of the fee. */
-export function depositAmountOf(contract: Contract): string {
+export function depositAmountOf(contract: Pick<Contract, 'totalAmount' | 'feeAmount' | 'feePayer'>): string {
   const { buyer } = feeShares(contract.feeAmount ?? 0, contract.feePayer ?? 'BUYER');
   return new Decimal(contract.totalAmount).add(buyer).toFixed(2);
 }

@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import { systemActor, type Actor } from '../auth/actor';
 import { actingParty } from '../auth/policy';
-import { DomainError } from '../common/errors';
+import { badInput, DomainError } from '../common/errors';
+import { Decimal } from '../common/money';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import type { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
@@ -12,8 +13,10 @@ import type { ServiceContext } from '../domain';
 import { enqueue, QUEUES } from '../outbox/outbox';
 import { PaymentKind } from '../payment/payment.entity';
 import type { PaymentService } from '../payment/payment.service';
-import { acceptedQuantityOf, movementsOf } from './escrow.ledger';
-import { quantityDue } from './lots';
+import type { PinService } from '../pin/pin.service';
+import { accountOf, type Movement } from './accounts';
+import { acceptedQuantityIn, acceptedQuantityOf, grossLeft, movementsOf } from './escrow.ledger';
+import { quantityDue, releaseFor } from './lots';
 
 /** Payments-queue job: the grace period after a passed delivery deadline is over. Data: { contractId }. */
 export const DEADLINE_REFUND_JOB = 'deadline-refund';
@@ -21,6 +24,8 @@ export const DEADLINE_REFUND_JOB = 'deadline-refund';
 export const DEADLINE_EXTENSION_MS = 7 * 86_400_000;
 
 const sweeper = systemActor('delivery-deadline');
+
+type AcceptedRow = { acceptedAt?: Date | null; acceptedQuantity?: string | null };
 
 /**
  * The delivery deadline (issue 11). When an ACTIVE contract passes it with quantity still due, both parties hear
@@ -33,7 +38,47 @@ export class EscrowService {
     private readonly ctx: ServiceContext,
     private readonly contracts: ContractService,
     private readonly payments: PaymentService,
+    private readonly pins: PinService,
   ) {}
+
+  /** What is still to be delivered and paid for: the quantity less the accepted lots (a pending report is not). */
+  quantityDue(c: Pick<Contract, 'quantity'>, deliveries: readonly AcceptedRow[]): Decimal {
+    return quantityDue(c.quantity, acceptedQuantityIn(deliveries));
+  }
+
+  /**
+   * ACTIVE and past its delivery deadline: the buyer may extend it or take back what was not delivered. An ACTIVE
+   * contract always has quantity due (the lot that completes the quantity completes the contract).
+   */
+  overdue(c: Pick<Contract, 'status' | 'deliveryDeadline'>): boolean {
+    return c.status === ContractStatus.ACTIVE && !!c.deliveryDeadline && c.deliveryDeadline <= this.ctx.now();
+  }
+
+  /** The deadline "Extend 7 days" would set now; null when the deadline has not passed (nothing to extend). */
+  extendedDeadline(c: Pick<Contract, 'status' | 'deliveryDeadline'>): Date | null {
+    return this.overdue(c) ? this.nextDeadline(c.deliveryDeadline!) : null;
+  }
+
+  /**
+   * What the buyer's acceptance of `lot` more units (all that is due when null) would release now, by the rule the
+   * acceptance itself applies (src/escrow/lots.ts): for the screens that ask before the PIN.
+   */
+  releaseQuote(
+    c: Pick<Contract, 'quantity' | 'unit' | 'totalAmount'>,
+    deliveries: readonly AcceptedRow[],
+    movements: readonly Movement[],
+    lot?: string | null,
+  ): Decimal {
+    const before = acceptedQuantityIn(deliveries);
+    const due = quantityDue(c.quantity, before);
+    const q = lot == null ? due : new Decimal(lot);
+    if (lot != null && (q.lte(0) || q.gt(due)))
+      throw badInput(`quantity must be above 0 and at most the ${due.toFixed()} ${c.unit} still due`, {
+        field: 'quantity',
+        due: due.toFixed(),
+      });
+    return releaseFor(c.totalAmount, c.quantity, before, q, grossLeft(c, accountOf(movements)));
+  }
 
   private get graceMs(): number {
     return this.ctx.config.DELIVERY_GRACE_SECONDS * 1000;
@@ -133,7 +178,7 @@ export class EscrowService {
       if (!deadline) throw new DomainError('INVALID_TRANSITION', `Contract ${c.code} has no delivery deadline`);
       if (deadline.getTime() > this.ctx.now().getTime())
         return alreadyDone(c, `The delivery deadline of ${c.code} is ${deadline.toISOString()}`);
-      c.deliveryDeadline = new Date(Math.max(deadline.getTime(), this.ctx.now().getTime()) + DEADLINE_EXTENSION_MS);
+      c.deliveryDeadline = this.nextDeadline(deadline);
       c.deadlineNotifiedAt = null;
       audit(em, this.ctx.now(), actor, {
         contractId: c.id,
@@ -146,8 +191,8 @@ export class EscrowService {
     });
   }
 
-  /** The buyer's "Refund what was not delivered", once the deadline passed. */
-  async refundUndelivered(actor: Actor, ref: string): Promise<Outcome<Contract>> {
+  /** The buyer's "Refund what was not delivered", once the deadline passed: money out of escrow, so the PIN. */
+  async refundUndelivered(actor: Actor, ref: string, pin?: string | null): Promise<Outcome<Contract>> {
     return this.ctx.em.transactional(async (em) => {
       const c = await this.contracts.lock(em, actor, ref);
       actingParty(actor, c, [PartyRole.BUYER]);
@@ -161,6 +206,7 @@ export class EscrowService {
           'INVALID_TRANSITION',
           `The delivery deadline of ${c.code} has not passed: the seller may still deliver`,
         );
+      await this.pins.requireForPayout(actor, pin);
       await this.closeWithRefund(em, actor, c, 'buyer');
       return changed(c);
     });
@@ -173,6 +219,10 @@ export class EscrowService {
       deadlineRefund: why,
     });
     await this.payments.requestPayout(em, actor, c, 'REFUND');
+  }
+
+  private nextDeadline(deadline: Date): Date {
+    return new Date(Math.max(deadline.getTime(), this.ctx.now().getTime()) + DEADLINE_EXTENSION_MS);
   }
 
   private assertActive(c: Contract): void {

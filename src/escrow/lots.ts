@@ -24,6 +24,21 @@ export function lotAmount(total: string, quantity: string, acceptedBefore: Decim
   return owedFor(total, quantity, before.add(lot)).sub(owedFor(total, quantity, before));
 }
 
+/**
+ * What accepting `lot` more units releases when `acceptedBefore` were accepted and `left` of the total is not
+ * released yet: the lot's worth by the rule above, and all that is left for the lot that completes the quantity.
+ */
+export function releaseFor(
+  total: string,
+  quantity: string,
+  acceptedBefore: Decimal.Value,
+  lot: Decimal.Value,
+  left: Decimal.Value,
+): Decimal {
+  const complete = new Decimal(acceptedBefore).add(lot).gte(quantity);
+  return complete ? new Decimal(left) : Decimal.min(lotAmount(total, quantity, acceptedBefore, lot), left);
+}
+
 /** Quantity still due: never below zero. */
 export function quantityDue(quantity: string, accepted: Decimal.Value): Decimal {
   return Decimal.max(new Decimal(quantity).sub(accepted), 0);

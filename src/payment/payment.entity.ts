@@ -24,11 +24,19 @@ export enum PaymentKind {
  * A movement of a contract's escrow. A DEPOSIT is PENDING while collected, LOCKED while held, SETTLED once all of it
  * moved on; a failed deposit is FAILED and a new one may start. A RELEASE (to the seller) or REFUND (to the buyer) is
  * LOCKED from the decision until the provider settles it (RELEASED, REFUNDED) or refuses it (FAILED).
+ *
+ * A deposit above M-Pesa's per-transaction limit is collected in parts (src/escrow/deposit-plan.ts), a DEPOSIT row
+ * each: one part PENDING at a time per contract (a phone shows one STK prompt at a time), and each part number
+ * collected at most once (a failed part is paid again as a new row with the same number).
  */
 @Entity({ tableName: 'payments' })
 @Unique({
-  name: 'payments_one_open_per_contract',
-  expression: `create unique index "payments_one_open_per_contract" on "payments" ("contract_id") where "kind" = 'DEPOSIT' and "status" in ('PENDING', 'LOCKED')`,
+  name: 'payments_one_pending_deposit_per_contract',
+  expression: `create unique index "payments_one_pending_deposit_per_contract" on "payments" ("contract_id") where "kind" = 'DEPOSIT' and "status" = 'PENDING'`,
+})
+@Unique({
+  name: 'payments_deposit_part_once',
+  expression: `create unique index "payments_deposit_part_once" on "payments" ("contract_id", "deposit_part") where "kind" = 'DEPOSIT' and "status" in ('PENDING', 'LOCKED')`,
 })
 export class Payment extends BaseEntity {
   [OptionalProps]?: 'status' | 'kind' | 'createdAt' | 'updatedAt';
@@ -45,6 +53,14 @@ export class Payment extends BaseEntity {
   /** A RELEASE: the part of the contract's total it pays for (amount is that less the seller's fee share). */
   @Property({ type: 'decimal', precision: 15, scale: 2, nullable: true })
   grossAmount?: string | null;
+
+  /** A DEPOSIT: which part of the buyer's deposit it collects, from 1 (1 of 1 below the per-transaction limit). */
+  @Property({ type: 'smallint', nullable: true })
+  depositPart?: number | null;
+
+  /** A DEPOSIT: how many parts the whole deposit took when this part was asked for (the prompts to expect). */
+  @Property({ type: 'smallint', nullable: true })
+  depositParts?: number | null;
 
   /** The accepted lot (delivery) a RELEASE pays for. */
   @Property({ type: 'uuid', nullable: true })

@@ -5,16 +5,18 @@ import { assertManages, contractScope } from '../auth/policy';
 import { badInput, DomainError } from '../common/errors';
 import { Decimal, isWholeAmount } from '../common/money';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
-import { leanFind, type Lean } from '../common/lean';
+import { leanFind, leanOfContracts, type Lean } from '../common/lean';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import type { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
-import { accountIn, decidePayout, depositAmountOf, grossLeft } from '../escrow/escrow.ledger';
+import { accountIn, decidePayout, grossLeft, movementsOf } from '../escrow/escrow.ledger';
+import type { Movement } from '../escrow/accounts';
+import { depositPlan, type DepositPlan } from '../escrow/deposit-plan';
 import { enqueue, QUEUES } from '../outbox/outbox';
 import { idempotent } from '../idempotency/idempotency.service';
-import { Payment, PaymentStatus } from './payment.entity';
+import { Payment, PaymentKind, PaymentStatus } from './payment.entity';
 
 export interface PaymentFilter extends PageArgs {
   contractId?: string | null;
@@ -32,7 +34,11 @@ export class PaymentService {
     private readonly contracts: ContractService,
   ) {}
 
-  /** Starts the buyer's deposit into escrow. One at a time per contract. */
+  /**
+   * Starts the buyer's deposit into escrow, or its next missing part: above MPESA_MAX_TRANSACTION_KES the deposit is
+   * collected in parts (src/escrow/deposit-plan.ts), one prompt at a time; settlement asks for each next part once
+   * the previous one is in. Asked again after a part failed, it starts that part only: collected parts stay.
+   */
   async fundEscrow(actor: Actor, ref: string, idempotencyKey?: string | null): Promise<Outcome<Payment>> {
     if (idempotencyKey)
       return idempotent(
@@ -48,63 +54,80 @@ export class PaymentService {
     return this.ctx.em.transactional(async (em) => {
       const contract = await this.contracts.lock(em, actor, ref);
       assertManages(actor, contract, [PartyRole.BUYER]);
-      const open = await em.findOne(Payment, {
-        contract,
-        status: { $in: [PaymentStatus.PENDING, PaymentStatus.LOCKED] },
-      });
-      if (open?.status === PaymentStatus.LOCKED)
-        return alreadyDone(open, `Escrow for ${contract.code} is already funded`);
-      if (open) return alreadyDone(open, `A deposit for ${contract.code} is already in progress`);
+      const deposits = (await movementsOf(em, contract)).filter((p) => p.kind === PaymentKind.DEPOSIT);
+      const pending = deposits.find((p) => p.status === PaymentStatus.PENDING);
+      if (pending) return alreadyDone(pending, `A deposit for ${contract.code} is already in progress`);
+      const plan = this.depositPlan(contract, deposits);
+      const collected = deposits.filter((p) => p.status === PaymentStatus.LOCKED).at(-1);
+      if (collected && plan.left.isZero())
+        return alreadyDone(collected, `Escrow for ${contract.code} is already funded`);
       if (contract.status !== ContractStatus.CONFIRMED)
         throw new DomainError(
           'INVALID_TRANSITION',
           `Contract ${contract.code} is ${contract.status}: escrow is funded once every party has accepted`,
         );
       this.assertProviderCanMove(contract);
-
-      const party = (role: PartyRole) => contract.parties.getItems().find((p) => p.role === role)!.phoneNumber;
-      const payment = em.create(Payment, {
-        contract,
-        amount: depositAmountOf(contract), // the total, plus the buyer's share of the fee
-        currency: contract.currency,
-        payer: party(PartyRole.BUYER),
-        payee: party(PartyRole.SELLER),
-        provider: this.ctx.config.PAYMENT_PROVIDER,
-        status: PaymentStatus.PENDING,
-        createdAt: this.ctx.now(),
-        updatedAt: this.ctx.now(),
-      });
-      em.persist(payment);
-      audit(em, this.ctx.now(), actor, {
-        contractId: contract.id,
-        subject: 'payment',
-        subjectId: payment.id,
-        action: 'deposit-requested',
-        to: PaymentStatus.PENDING,
-      });
-      const data = { paymentId: payment.id };
-      enqueue(em, this.ctx.now(), {
-        queue: QUEUES.payments,
-        name: PAYMENT_JOBS.deposit,
-        jobId: `deposit-${payment.id}`,
-        data,
-      });
-      enqueue(em, this.ctx.now(), {
-        queue: QUEUES.payments,
-        name: PAYMENT_JOBS.depositTimeout,
-        jobId: `deposit-timeout-${payment.id}`,
-        data,
-        delayMs: this.ctx.config.DEPOSIT_TIMEOUT_SECONDS * 1000,
-      });
-      return changed(payment);
+      return changed(await this.askForDepositPart(em, actor, contract, plan));
     });
+  }
+
+  /** The deposit's parts: those collected, and what is still to collect within MPESA_MAX_TRANSACTION_KES. */
+  depositPlan(
+    contract: Pick<Contract, 'totalAmount' | 'feeAmount' | 'feePayer' | 'status'>,
+    rows: readonly Movement[],
+  ): DepositPlan {
+    return depositPlan(contract, rows, this.ctx.config.MPESA_MAX_TRANSACTION_KES);
+  }
+
+  /**
+   * The next part of the plan as a PENDING deposit row, with its STK push and its own timeout in the outbox, inside
+   * the caller's transaction (the contract is locked). The row's deterministic job id makes the push go out once;
+   * the unique indexes on payments keep one part PENDING per contract and each part number collected once.
+   */
+  async askForDepositPart(em: EntityManager, actor: Actor, contract: Contract, plan: DepositPlan): Promise<Payment> {
+    await em.populate(contract, ['parties']);
+    const party = (role: PartyRole) => contract.parties.getItems().find((p) => p.role === role)!.phoneNumber;
+    const now = this.ctx.now();
+    const payment = em.create(Payment, {
+      contract,
+      amount: plan.toCollect[0].toFixed(2), // of the total plus the buyer's share of the fee (depositAmountOf)
+      depositPart: plan.paid + 1,
+      depositParts: plan.parts,
+      currency: contract.currency,
+      payer: party(PartyRole.BUYER),
+      payee: party(PartyRole.SELLER),
+      provider: this.ctx.config.PAYMENT_PROVIDER,
+      status: PaymentStatus.PENDING,
+      createdAt: now,
+      updatedAt: now,
+    });
+    em.persist(payment);
+    audit(em, now, actor, {
+      contractId: contract.id,
+      subject: 'payment',
+      subjectId: payment.id,
+      action: 'deposit-requested',
+      to: PaymentStatus.PENDING,
+      ...(plan.parts > 1 ? { details: { amount: payment.amount, part: plan.paid + 1, of: plan.parts } } : {}),
+    });
+    const data = { paymentId: payment.id };
+    enqueue(em, now, { queue: QUEUES.payments, name: PAYMENT_JOBS.deposit, jobId: `deposit-${payment.id}`, data });
+    enqueue(em, now, {
+      queue: QUEUES.payments,
+      name: PAYMENT_JOBS.depositTimeout,
+      jobId: `deposit-timeout-${payment.id}`,
+      data,
+      delayMs: this.ctx.config.DEPOSIT_TIMEOUT_SECONDS * 1000,
+    });
+    return payment;
   }
 
   /**
    * Decides where what is still held goes, inside the caller's transaction: a RELEASE or REFUND row of its own with
    * its payout job in the outbox (src/escrow/escrow.ledger.ts), so it is neither lost (Redis down) nor doubled
    * (deterministic id). `amount` defaults to all that is still undecided; null when nothing is held.
-   * Every release and refund passes here: lots, the full confirmation, disputes, the deadline refund.
+   * Every release and refund passes here: lots, the full confirmation, disputes, the deadline refund; only the
+   * cancellation of a partly paid deposit calls decidePayout itself (ContractService comes before this service).
    */
   async requestPayout(
     em: EntityManager,
@@ -145,7 +168,7 @@ export class PaymentService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Payment>>> {
-    return leanFind(this.ctx.em, Payment, { contract: { $in: [...contractIds] } }, { orderBy: { createdAt: 'desc' } });
+    return leanOfContracts(this.ctx.em, Payment, contractIds, [['createdAt', 'desc']]);
   }
 
   /** M-Pesa moves whole Kenyan shillings; refuse up front rather than fail at the provider. */

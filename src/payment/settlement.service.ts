@@ -4,7 +4,7 @@ import { Decimal } from '../common/money';
 import { ContractStatus } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
-import { settleDepositsIfEmpty } from '../escrow/escrow.ledger';
+import { movementsOf, settleDepositsIfEmpty } from '../escrow/escrow.ledger';
 import { notify } from '../outbox/outbox';
 import { webhookEvent } from '../webhook/webhook.events';
 import { Payment, PaymentStatus } from './payment.entity';
@@ -104,12 +104,18 @@ export class SettlementService {
         details: { receipt: outcome.receipt },
       });
       webhookEvent(em, this.ctx.now(), 'payment.locked', contract, payment);
-      if (contract.status === ContractStatus.CONFIRMED) {
+      if (contract.status !== ContractStatus.CONFIRMED) {
+        // The deal ended (or stopped) while the buyer was paying: this part goes back. Parts collected before
+        // are the cancellation's or the dispute's to move.
+        await this.payments.requestPayout(em, actor, contract, 'REFUND', { amount: payment.amount });
+        return 'applied';
+      }
+      // Under the contract's lock, once per part (the PENDING check above): the next part's prompt, or ACTIVE.
+      const plan = this.payments.depositPlan(contract, await movementsOf(em, contract));
+      if (plan.toCollect.length) await this.payments.askForDepositPart(em, actor, contract, plan);
+      else {
         this.contracts.transition(em, actor, contract, ContractStatus.ACTIVE, { paymentId: payment.id });
         notify(em, this.ctx.now(), 'contract.active', contract.id);
-      } else {
-        // The deal ended while the buyer was paying: the money goes back.
-        await this.payments.requestPayout(em, actor, contract, 'REFUND');
       }
       return 'applied';
     });

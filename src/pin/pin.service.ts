@@ -52,7 +52,7 @@ export type PinState = 'NOT_SET' | 'SET' | 'LOCKED';
 
 /**
  * The VoicePact PIN that guards money leaving escrow. Whatever moves money out for a phone user calls
- * requirePin once, in the service path that moves it (DeliveryService.confirm today).
+ * requireForPayout once, in the service path that moves it (DeliveryService.confirm, EscrowService.refundUndelivered).
  */
 export class PinService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -105,6 +105,14 @@ export class PinService {
       notify(em, this.ctx.now(), 'pin.reset', `${row.id}-${this.ctx.now().getTime()}`, { phone });
       return true;
     });
+  }
+
+  /**
+   * Every phone user's action that moves money out of escrow calls this once before it does. (The release
+   * window, the deadline refund and an admin's dispute resolution are not a phone user's act and need no PIN.)
+   */
+  async requireForPayout(actor: Actor, pin: string | null | undefined): Promise<void> {
+    if (actor.kind === 'phone') await this.requirePin(actor.phone, pin);
   }
 
   /**

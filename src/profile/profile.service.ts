@@ -2,7 +2,10 @@ import type { Actor } from '../auth/actor';
 import { requireAuthenticated } from '../auth/policy';
 import { DomainError } from '../common/errors';
 import type { ServiceContext } from '../domain';
+import { runStatement, statement } from '../common/sql';
 import { Language, Profile } from './profile.entity';
+
+const LANGUAGE = statement('profile_language', 'select language from profiles where phone_number = $1');
 
 export class ProfileService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -13,14 +16,10 @@ export class ProfileService {
     return { phoneNumber: actor.phone, language: await this.language(actor.phone) };
   }
 
-  /** One column of one row: read as a plain row (no entity to hydrate, track or flush). */
+  /** One column of one row, asked at the first hop of every USSD session: a named prepared statement. */
   async language(phoneNumber: string): Promise<Language> {
-    const row = await this.ctx.em
-      .createQueryBuilder(Profile)
-      .select('language')
-      .where({ phoneNumber })
-      .execute<{ language: Language } | null>('get', false);
-    return row?.language ?? Language.EN;
+    const { rows } = await runStatement<{ language: Language }>(this.ctx.em, LANGUAGE, [phoneNumber]);
+    return rows[0]?.language ?? Language.EN;
   }
 
   async setLanguage(actor: Actor, language: Language): Promise<{ phoneNumber: string; language: Language }> {

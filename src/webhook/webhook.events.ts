@@ -97,6 +97,8 @@ function paymentData(p: Payment): Record<string, unknown> {
     depositReceipt: p.depositReceipt ?? null,
     payoutReceipt: p.payoutReceipt ?? null,
     failureReason: p.failureReason ?? null,
+    // A deposit above M-Pesa's per-transaction limit comes in parts: payment.locked for each, this one of how many.
+    ...(p.depositPart ? { depositPart: p.depositPart, depositParts: p.depositParts ?? null } : {}),
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

@@ -51,6 +51,8 @@ export class FakeMpesaServer {
   /** Remembered B2C requests, by our OriginatorConversationID. */
   readonly b2c = new Map<string, B2cRecord>();
   duplicateCallbacks = false;
+  /** M-Pesa's per-transaction maximum (KES 250,000): an STK push or B2C payment above it is refused. */
+  maxAmount = 250_000;
   callbackDelayMs = 0;
   tokenTtlSeconds = 3599;
   /** While set, every Transaction Status query is answered with this ResultCode (e.g. 2001, bad initiator). */
@@ -116,6 +118,14 @@ export class FakeMpesaServer {
   }
   holdCallbacks(): void {
     this.holding = true;
+  }
+  /** Delivers the oldest n held callbacks and keeps holding the rest and any that come after. */
+  async deliverHeld(n = 1): Promise<void> {
+    for (const deliver of this.held.splice(0, n)) await deliver();
+  }
+  /** How many callbacks are held back now. */
+  get heldCount(): number {
+    return this.held.length;
   }
   /** Delivers held callbacks one after the other; 'reverse' delivers the newest first. */
   async releaseCallbacks(order: 'in-order' | 'reverse' = 'in-order'): Promise<void> {
@@ -188,7 +198,7 @@ export class FakeMpesaServer {
   }
 
   private stkPush(b: Record<string, unknown>, res: ServerResponse): void {
-    const invalid = badAmountOrPhone(b.Amount, b.PhoneNumber);
+    const invalid = badAmountOrPhone(b.Amount, b.PhoneNumber, this.maxAmount);
     if (invalid) return reply(res, 400, { requestId: id(), errorCode: '400.002.02', errorMessage: invalid });
     const checkoutRequestId = `ws_CO_${Date.now()}${id().slice(0, 6)}`;
     const code = this.resultCodes.shift() ?? 0;
@@ -218,7 +228,9 @@ export class FakeMpesaServer {
 
   private b2cPayment(b: Record<string, unknown>, res: ServerResponse): void {
     const ocid = String(b.OriginatorConversationID ?? '');
-    const invalid = !ocid ? 'Bad Request - Invalid OriginatorConversationID' : badAmountOrPhone(b.Amount, b.PartyB);
+    const invalid = !ocid
+      ? 'Bad Request - Invalid OriginatorConversationID'
+      : badAmountOrPhone(b.Amount, b.PartyB, this.maxAmount);
     if (invalid) return reply(res, 400, { requestId: id(), errorCode: '400.002.02', errorMessage: invalid });
     const record: B2cRecord = {
       conversationId: `AG_20261128_${id().slice(0, 20)}`,
@@ -364,7 +376,8 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 const id = () => randomBytes(12).toString('hex');
 const receipt = () => `T${randomBytes(5).toString('hex').toUpperCase().slice(0, 9)}`;
-function badAmountOrPhone(amount: unknown, phone: unknown): string | null {
-  if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 1) return 'Bad Request - Invalid Amount';
+function badAmountOrPhone(amount: unknown, phone: unknown, max: number): string | null {
+  if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 1 || amount > max)
+    return 'Bad Request - Invalid Amount';
   return /^254\d{9}$/.test(String(phone)) ? null : 'Bad Request - Invalid PhoneNumber';
 }

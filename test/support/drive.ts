@@ -1,4 +1,5 @@
 import { phoneActor, systemActor } from '../../src/auth/actor';
+import { Contract } from '../../src/contract/contract.entity';
 import { createDomain } from '../../src/domain';
 import type { TestApp } from './app';
 import { ADMIN_KEY } from './app';
@@ -39,4 +40,11 @@ export async function ensurePin(app: TestApp, phone: string): Promise<string> {
     if ((err as { code?: string }).code !== 'CONFLICT') throw err;
   }
   return TEST_PIN;
+}
+
+/** Time passing: the deadline is moved into the past in the database (the API takes future deadlines only). */
+export async function passDeadline(app: TestApp, contractId: string, agoMs = 1): Promise<void> {
+  await app.running.orm.em
+    .fork()
+    .nativeUpdate(Contract, { id: contractId }, { deliveryDeadline: new Date(Date.now() - agoMs) });
 }

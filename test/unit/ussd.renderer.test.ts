@@ -1,6 +1,10 @@
 import { endScreen, layout, MAX_OPTIONS, MORE_KEY, render, SCREEN_LIMIT } from '../../adapters/ussd/ussd.renderer';
-import { TEXTS } from '../../adapters/ussd/ussd.texts';
-import type { Next, View } from '../../adapters/ussd/ussd.types';
+import { LANGS, TEXTS } from '../../adapters/ussd/ussd.texts';
+import type { Hop, Lang, Menu, Next, Params, View } from '../../adapters/ussd/ussd.types';
+import { deadlineMenus } from '../../adapters/ussd/menus/deadline.menu';
+import { newContractMenus } from '../../adapters/ussd/menus/new-contract.menu';
+import { pinMenus } from '../../adapters/ussd/menus/pin.menu';
+import { isGsm7 } from '../../src/common/gsm7';
 
 const t = TEXTS.EN;
 const go = (m: string): Next => ({ go: m });
@@ -53,4 +57,86 @@ test('a flash line goes above the screen within the same limit; text becomes pla
   expect(text.startsWith(`CON ${t.invalid}\n`)).toBe(true);
   expect(text).not.toMatch(/[“”😀]/u);
   expect(text.length - 4).toBeLessThanOrEqual(SCREEN_LIMIT);
+});
+
+describe('the questions with names in them keep whole within 160 characters, in both languages (issue 11)', () => {
+  const longest = {
+    money: 'KES 9,999,999,999,999.99',
+    name: 'Otieno Odhiambo wa Nyanza Mkubwa Sana Kabisa na Familia Yake Yote ya Kisumu Town',
+    qty: '999999999999.999',
+    unit: 'crates-of-twenty-kg!',
+  };
+  /** A fake hop whose API answers with `data` (the menus only read it). */
+  const hopFor = (lang: Lang, data: unknown) =>
+    ({
+      phone: '+254700000001',
+      lang,
+      t: TEXTS[lang],
+      gql: { run: async () => ({ data, notices: [] }) },
+    }) as unknown as Hop;
+  const screenOf = async (menu: Menu, hop: Hop, p: Params) => {
+    const view = await menu.view(hop, p);
+    const nav = [
+      { key: '0', label: hop.t.back, next: go('back') },
+      { key: '00', label: hop.t.home, next: go('home') },
+    ];
+    return render(layout({ ...view, options: [...(view.options ?? []), ...nav] }, hop.t, nextPage)).slice(4);
+  };
+  const fits = (screen: string, ...kept: string[]) => {
+    expect(isGsm7(screen)).toBe(true);
+    expect(screen.length).toBeLessThanOrEqual(SCREEN_LIMIT);
+    for (const k of kept) expect(screen).toContain(k);
+  };
+
+  test.each(LANGS)('%s: release, refund, extend, and the New Contract summary with its fee', async (lang) => {
+    const t = TEXTS[lang];
+    const release = await screenOf(pinMenus.releaseAsk, hopFor(lang, {}), {
+      c: 'id',
+      code: 'VP-7K3Q9D',
+      amt: longest.money,
+      to: longest.name,
+      n: longest.qty,
+      u: longest.unit,
+    });
+    fits(release, longest.money, longest.qty, 'Otieno', `?\n1. ${t.yes}`, `00. ${t.home}`);
+    // A session stored before the question named the lot (no n, u) still reads whole: it names the contract.
+    const stored = await screenOf(pinMenus.releaseAsk, hopFor(lang, {}), {
+      c: 'id',
+      code: 'VP-7K3Q9D',
+      amt: 'KES 1,200',
+      to: 'Otieno',
+    });
+    expect(stored.split('\n')[0]).toBe(t.releaseAsk('KES 1,200', 'Otieno', 'VP-7K3Q9D'));
+    expect(stored).not.toContain('undefined');
+    const deadline = {
+      contract: {
+        id: 'id',
+        code: 'VP-7K3Q9D',
+        unit: 'u'.repeat(20),
+        currency: 'KES',
+        deliveryOverdue: true,
+        extendedDeadline: '2026-12-08T11:05:00.000Z',
+        quantityDue: longest.qty,
+        escrow: { available: '9999999999999.99' },
+      },
+    };
+    const refund = await screenOf(deadlineMenus.refundAsk, hopFor(lang, deadline), { c: 'id', code: 'VP-7K3Q9D' });
+    fits(refund, longest.money, longest.qty, `?\n1. ${t.yes}`);
+    const extend = await screenOf(deadlineMenus.extendAsk, hopFor(lang, deadline), { c: 'id', code: 'VP-7K3Q9D' });
+    fits(extend, 'VP-7K3Q9D', '8 ', ', 14:05?');
+    const summary = await screenOf(
+      newContractMenus.newSummary,
+      hopFor(lang, { feeQuote: { feeAmount: '25000.00', feePayer: 'SPLIT' } }),
+      {
+        r: 'S',
+        ph: '+254712345678',
+        pr: 'Yellow Beans Grade A Kitale Co',
+        q: '999999.999',
+        u: 'sacks of fifty kilograms each',
+        amt: '250000',
+        dl: '2026-12-08T11:05:00.000Z',
+      },
+    );
+    fits(summary, '999999.999', 'KES 250,000', 'KES 25,000', `8 ${t.months[11]}\n1. ${t.confirmChoice}`);
+  });
 });

@@ -1,6 +1,6 @@
 import { Decimal, formatMoney } from '../../../src/common/money';
 import { maskLocal } from '../../../src/common/phone';
-import { eatDay } from '../../../src/common/east-africa-time';
+import { eatDay, formatEatTime } from '../../../src/common/east-africa-time';
 import { BACK } from '../ussd.engine';
 import { alreadyDoneLine } from '../ussd.errors';
 import { DOCS } from '../ussd.graphql';
@@ -21,6 +21,8 @@ interface ContractsData {
 }
 interface DetailsData {
   contract: Pick<ContractData['contract'], 'id' | 'code' | 'product' | 'totalAmount' | 'currency' | 'status'> & {
+    escrow: { depositLeft: string };
+    deliveryOverdue: boolean;
     parties: Array<{ phoneNumber: string; role: string; acceptedAt: string | null }>;
     payments: Array<{ status: string }>;
   };
@@ -38,6 +40,10 @@ export interface ContractData {
     status: string;
     deliveryLocation: string | null;
     deliveryDeadline: string | null;
+    feeAmount: string;
+    feePayer: string;
+    /** The domain's figure: the quantity less the accepted lots. */
+    quantityDue: string;
     parties: Array<{ phoneNumber: string; role: string; name: string | null; acceptedAt: string | null }>;
     deliveries: Array<{ kind: string; quantity: string | null; acceptedQuantity: string | null }>;
     disputes: Array<{ reason: string; status: string; outcome: string | null }>;
@@ -57,6 +63,19 @@ export function day(iso: string, t: Texts, withYear = true): string {
   return `${d.day} ${t.months[d.month]}${withYear ? ` ${d.year}` : ''}`;
 }
 
+/** "8 Dec, 14:05" in Kenya's time: a deadline days away, to the minute. */
+export const dayTime = (iso: string, t: Texts) => `${day(iso, t, false)}, ${formatEatTime(new Date(iso))}`;
+
+/** The units the New Contract list offers, stored in English (the contract's unit). */
+export const UNITS = ['bags', 'kg', 'tonnes', 'litres', 'crates', 'pieces'];
+
+/** A unit from the list in the caller's words; one typed under Other as it was typed. */
+export const unitWord = (t: Texts, unit: string) => (UNITS.includes(unit) ? t.units[UNITS.indexOf(unit)] : unit);
+
+/** The escrow fee as a screen shows it ("KES 45 (buyer pays)"), or null when the deal carries none. */
+export const feeLine = (t: Texts, currency: string, amount: string, payer: string) =>
+  new Decimal(amount).gt(0) ? t.feeOf(formatMoney(currency, amount), payer) : null;
+
 /** 20.500 -> 20.5 */
 export const qty = (q: string) => (q.includes('.') ? q.replace(/0+$/, '').replace(/\.$/, '') : q);
 
@@ -65,19 +84,19 @@ export const loadContract = async (hop: Hop, id: unknown) =>
   (await hop.gql.run<ContractData>(DOCS.contractFull, { id })).data.contract;
 
 /** The other trading party, by name or masked number; the seller for anyone else. */
-export function otherParty(c: ContractData['contract'], phone: string) {
+export function otherParty(
+  c: { parties: Array<{ phoneNumber: string; role: string; name: string | null }> },
+  phone: string,
+) {
   const me = c.parties.find((x) => x.phoneNumber === phone);
   const want = me?.role === 'SELLER' ? 'BUYER' : 'SELLER';
   const other = c.parties.find((x) => x.role === want)!;
   return { role: want, label: other.name ?? maskLocal(other.phoneNumber) };
 }
 
+/** What the partial reports so far add up to (the seller's included): the "Delivered" line, not what is due. */
 const deliveredSoFar = (c: ContractData['contract']) =>
   c.deliveries.filter((d) => d.kind === 'PARTIAL').reduce((sum, d) => sum.plus(d.quantity ?? 0), new Decimal(0));
-
-export function stillDue(c: ContractData['contract']): Decimal {
-  return Decimal.max(new Decimal(c.quantity).minus(deliveredSoFar(c)), 0);
-}
 
 const backLabel = (t: Texts, o: number) => (o > 0 ? t.back : t.backToMain);
 
@@ -118,10 +137,19 @@ export const contractMenus: Record<string, Menu> = {
       // Until everyone accepted, any party may still turn the deal down (the creator withdraws it).
       if (c.status === 'PENDING' && me)
         options.push({ key: '4', label: t.declineContract, next: { go: 'declineAsk', p: ref } });
-      // Only the buyer pays, and only while no deposit is under way (a FAILED one is paid again the same way).
-      const paying = c.payments.some((x) => x.status === 'PENDING' || x.status === 'LOCKED');
+      // Only the buyer pays, and only while no deposit is under way (a FAILED one is paid again the same way, and
+      // so is the rest of a deposit in parts: its collected parts are LOCKED while the contract is CONFIRMED).
+      const paying = c.payments.some((x) => x.status === 'PENDING');
+      // What M-Pesa will ask for, all prompts together: the total and the buyer's share of the fee, less the parts
+      // of a deposit in parts already collected (the API's figure).
+      const deposit = formatMoney(c.currency, c.escrow.depositLeft);
       if (c.status === 'CONFIRMED' && me?.role === 'BUYER' && !paying)
-        options.push({ key: '5', label: t.pay(amount), next: { go: 'payAsk', p: { ...ref, amt: amount } } });
+        options.push({ key: '5', label: t.pay(deposit), next: { go: 'payAsk', p: { ...ref, amt: deposit } } });
+      // The deadline passed with quantity due (the API says when): the buyer's two choices (issue 11).
+      if (c.deliveryOverdue && me?.role === 'BUYER') {
+        options.push({ key: '6', label: t.extendDeadline, next: { go: 'extendAsk', p: ref } });
+        options.push({ key: '7', label: t.refundUndelivered, next: { go: 'refundAsk', p: ref } });
+      }
       options.push({ key: '98', label: t.more, next: { go: 'detailsMore', p: ref } });
       options.push({ key: '0', label: t.back, next: BACK });
       return {
@@ -150,6 +178,9 @@ export const contractMenus: Record<string, Menu> = {
       ];
       if (c.deliveryLocation) lines.push(`${t.deliverTo}: ${c.deliveryLocation}`);
       if (c.deliveryDeadline) lines.push(`${t.deadline}: ${day(c.deliveryDeadline, t)}`);
+      // Here rather than on the first screen, whose options leave no room a line is sure to keep.
+      const fee = feeLine(t, c.currency, c.feeAmount, c.feePayer);
+      if (fee) lines.push(`${t.fee}: ${fee}`);
       const sofar = deliveredSoFar(c);
       if (sofar.gt(0)) lines.push(t.delivered(`${sofar.toFixed()}`, `${qty(c.quantity)} ${c.unit}`));
       const dispute = c.disputes.at(-1);
@@ -186,6 +217,10 @@ const REASON_INDEX: Record<string, number> = {
   OTHER: 4,
 };
 
+interface FundData {
+  fundEscrow: { id: string; amount: string; currency: string; depositPart: number | null; depositParts: number | null };
+}
+
 export const contractActions: Record<string, Action> = {
   accept: {
     mutates: true,
@@ -207,8 +242,13 @@ export const contractActions: Record<string, Action> = {
     async run(hop, p) {
       // The STK push goes out from the outbox after this hop commits, so after the END screen: a phone
       // inside a USSD session cannot show the M-Pesa prompt.
-      await hop.gql.run(DOCS.fund, { id: p.c });
-      return { end: hop.t.payPrompt(String(p.amt)) };
+      const { data } = await hop.gql.run<FundData>(DOCS.fund, { id: p.c });
+      const f = data.fundEscrow;
+      if ((f.depositParts ?? 1) === 1) return { end: hop.t.payPrompt(String(p.amt)) };
+      // Above M-Pesa's per-transaction limit: the prompts still to come, this one first.
+      const prompts = f.depositParts! - (f.depositPart ?? 1) + 1;
+      const first = formatMoney(f.currency, f.amount);
+      return { end: prompts > 1 ? hop.t.payPrompts(prompts, first) : hop.t.payPrompt(first) };
     },
   },
 };

@@ -1,10 +1,9 @@
 import { BACK, HOME } from '../ussd.engine';
 import { alreadyDoneLine } from '../ussd.errors';
 import { DOCS, UssdOperationError } from '../ussd.graphql';
-import type { Action, Menu, Params } from '../ussd.types';
+import type { Action, Hop, Menu, Params } from '../ussd.types';
 import { Decimal, formatMoney as money } from '../../../src/common/money';
-import { lotAmount } from '../../../src/escrow/lots';
-import { contractPage, loadContract, otherParty, stillDue } from './contracts.menu';
+import { contractPage, loadContract, otherParty, qty, unitWord, type ContractData } from './contracts.menu';
 
 /** Confirming a delivery (full or partial) and reporting an issue, from a contract's details or main menu 2. */
 
@@ -44,15 +43,14 @@ export const deliveryMenus: Record<string, Menu> = {
       ],
     }),
   },
-  // How much arrived: at most what is still due (the domain checks it again).
+  // How much arrived: at most what is still due, the domain's figure (it checks it again).
   partialQty: {
     loads: true,
     async view(hop, p) {
       const c = await loadContract(hop, p.c);
-      const due = stillDue(c);
-      if (due.lte(0)) return { body: [hop.t.nothingDue] };
+      if (new Decimal(c.quantityDue).lte(0)) return { body: [hop.t.nothingDue] };
       return {
-        body: [hop.t.askReceived(`${due.toFixed()} ${c.unit}`)],
+        body: [hop.t.askReceived(`${qty(c.quantityDue)} ${c.unit}`)],
         otherwise: { act: 'deliverPartial', p: ref(p) },
       };
     },
@@ -79,18 +77,45 @@ interface ConfirmData {
   confirmDelivery: { id: string; acceptedAt: string | null };
 }
 
+interface LotData {
+  contract: Pick<ContractData['contract'], 'id' | 'code' | 'unit' | 'currency' | 'status' | 'quantityDue'> & {
+    releaseAmount: string;
+    parties: Array<{ phoneNumber: string; role: string; name: string | null }>;
+  };
+}
+
+/**
+ * The buyer's acceptance releases money (issue 11): the question names the amount, the payee and the quantity, all
+ * the API's figures (a lot `q`, or all that is due), then the PIN (pin.menu.ts). Null for anyone else.
+ */
+async function releaseQuestion(hop: Hop, p: Params, lot?: string) {
+  const c = (await hop.gql.run<LotData>(DOCS.lot, { id: p.c, q: lot ?? null })).data.contract;
+  const me = c.parties.find((x) => x.phoneNumber === hop.phone);
+  if (me?.role !== 'BUYER' || c.status !== 'ACTIVE') return null;
+  const what = lot ?? c.quantityDue;
+  return {
+    next: {
+      go: 'releaseAsk',
+      p: {
+        ...ref(p),
+        amt: money(c.currency, c.releaseAmount),
+        to: otherParty(c, hop.phone).label,
+        n: qty(what),
+        u: unitWord(hop.t, c.unit),
+        ...(lot ? { q: lot } : {}),
+      },
+    },
+  };
+}
+
 export const deliveryActions: Record<string, Action> = {
   deliverFull: {
     mutates: true,
     async run(hop, p) {
       const code = String(p.code);
-      const c = await loadContract(hop, p.c);
-      const me = c.parties.find((x) => x.phoneNumber === hop.phone);
-      // The buyer's confirmation releases the money: say what will happen, then the PIN (pin.menu.ts).
-      if (me?.role === 'BUYER' && c.status === 'ACTIVE') {
-        const to = otherParty(c, hop.phone).label;
-        return { next: { go: 'releaseAsk', p: { ...ref(p), amt: money(c.currency, c.totalAmount), to } } };
-      }
+      // The buyer's confirmation releases what is left: say how much for how many, then the PIN.
+      const ask = await releaseQuestion(hop, p);
+      if (ask) return ask;
       const { data, notices } = await hop.gql.run<ConfirmData>(DOCS.confirm, {
         input: { contractId: p.c, kind: 'FULL' },
       });
@@ -105,21 +130,11 @@ export const deliveryActions: Record<string, Action> = {
       const quantity = String(p.in ?? '').trim();
       if (!/^\d{1,12}(\.\d{1,3})?$/.test(quantity) || Number(quantity) <= 0)
         return { next: { again: 1 }, flash: hop.t.problems.BAD_NUMBER };
-      const c = await loadContract(hop, p.c);
-      // The screen said "at most" what is still due; the domain checks it again.
-      if (new Decimal(quantity).gt(stillDue(c))) return { next: { again: 1 }, flash: hop.t.problems.TOO_LARGE };
-      const me = c.parties.find((x) => x.phoneNumber === hop.phone);
-      // A lot the buyer accepts is paid for at once (issue 11): say how much, then the PIN (pin.menu.ts). The
-      // amount is worded with the domain's own rule (src/escrow/lots.ts); the domain computes it again.
-      if (me?.role === 'BUYER' && c.status === 'ACTIVE') {
-        const accepted = c.deliveries.reduce((sum, d) => sum.plus(d.acceptedQuantity ?? 0), new Decimal(0));
-        const amount = lotAmount(c.totalAmount, c.quantity, accepted, quantity);
-        const to = otherParty(c, hop.phone).label;
-        return {
-          next: { go: 'releaseAsk', p: { ...ref(p), amt: money(c.currency, amount.toFixed(2)), to, q: quantity } },
-        };
-      }
       try {
+        // A lot the buyer accepts is paid for at once (issue 11). Above what is due, the API refuses the quote
+        // (BAD_USER_INPUT), as it refuses the lot itself.
+        const ask = await releaseQuestion(hop, p, quantity);
+        if (ask) return ask;
         const { notices } = await hop.gql.run(DOCS.confirm, {
           input: { contractId: p.c, kind: 'PARTIAL', quantity },
         });

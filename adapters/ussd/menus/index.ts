@@ -1,5 +1,6 @@
 import { Engine } from '../ussd.engine';
 import { contractActions, contractMenus } from './contracts.menu';
+import { deadlineActions, deadlineMenus } from './deadline.menu';
 import { deliveryActions, deliveryMenus } from './delivery.menu';
 import { helpActions, helpMenus } from './help.menu';
 import { mainActions, mainMenus } from './main.menu';
@@ -11,6 +12,7 @@ import { pinActions, pinMenus } from './pin.menu';
 export const MENUS = {
   ...mainMenus,
   ...contractMenus,
+  ...deadlineMenus,
   ...deliveryMenus,
   ...paymentMenus,
   ...helpMenus,
@@ -20,6 +22,7 @@ export const MENUS = {
 export const ACTIONS = {
   ...mainActions,
   ...contractActions,
+  ...deadlineActions,
   ...deliveryActions,
   ...helpActions,
   ...newContractActions,

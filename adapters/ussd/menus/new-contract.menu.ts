@@ -1,9 +1,10 @@
 import { maskLocal } from '../../../src/common/phone';
 import { UssdOperationError, DOCS } from '../ussd.graphql';
+import { clip } from '../ussd.renderer';
 import type { Texts } from '../ussd.texts';
 import type { Action, ActionResult, Hop, Menu, Params } from '../ussd.types';
 import { formatMoney as money } from '../../../src/common/money';
-import { day } from './contracts.menu';
+import { day, feeLine, UNITS, unitWord } from './contracts.menu';
 
 /**
  * New Contract: one question a screen. The answers so far travel in the screen params (so a dropped session
@@ -14,8 +15,6 @@ import { day } from './contracts.menu';
 /** Common products after this phone's recent ones. */
 const COMMON_PRODUCTS = ['Maize', 'Beans', 'Sorghum', 'Rice', 'Potatoes'];
 const PRODUCTS_SHOWN = 5;
-/** The units the list offers, stored in English (the contract's unit); the screen shows them in the caller's words. */
-const UNITS = ['bags', 'kg', 'tonnes', 'litres', 'crates', 'pieces'];
 
 /** The draft's answers, without the per-question keys. */
 const draft = (p: Params): Params => {
@@ -82,29 +81,40 @@ export const newContractMenus: Record<string, Menu> = {
   newUnitName: question((t) => t.askUnitName, 'UNIT', 'u', 'newPrice'),
   newPrice: question((t) => t.askPrice, 'TOTAL_AMOUNT', 'amt', 'newDays'),
   newDays: question((t) => t.askDays, 'DELIVERY_DAYS', 'dl', 'newSummary'),
+  // The fee the deal would carry, quoted by the API (the configured rule and payer), shown before Confirm.
   newSummary: {
-    view: ({ t }, p) => ({
-      body: [
-        t.summary(
-          isSeller(p),
-          String(p.q),
-          unitWord(t, String(p.u)),
-          String(p.pr),
-          maskLocal(String(p.ph)),
-          money('KES', String(p.amt)),
-          day(String(p.dl), t, false),
-        ),
-      ],
-      options: [
-        { key: '1', label: t.confirmChoice, next: { act: 'draftCreate', p: draft(p) } },
-        { key: '2', label: t.cancelChoice, next: { act: 'draftCancel' } },
-      ],
-    }),
+    loads: true,
+    async view(hop, p) {
+      const { t } = hop;
+      const { data } = await hop.gql.run<FeeQuoteData>(DOCS.feeQuote, { total: String(p.amt) });
+      const quote = data.feeQuote;
+      const fee = feeLine(t, 'KES', quote.feeAmount, quote.feePayer);
+      return {
+        body: [],
+        // The product and a typed unit (30 characters each) are cut only as far as the sentence needs.
+        titleWith: (n) =>
+          t.summary(
+            isSeller(p),
+            String(p.q),
+            clip(unitWord(t, String(p.u)), n),
+            clip(String(p.pr), n),
+            maskLocal(String(p.ph)),
+            money('KES', String(p.amt)),
+            day(String(p.dl), t, false),
+            fee,
+          ),
+        options: [
+          { key: '1', label: t.confirmChoice, next: { act: 'draftCreate', p: draft(p) } },
+          { key: '2', label: t.cancelChoice, next: { act: 'draftCancel' } },
+        ],
+      };
+    },
   },
 };
 
-/** A unit from the list in the caller's words; one typed under Other as it was typed. */
-const unitWord = (t: Texts, unit: string) => (UNITS.includes(unit) ? t.units[UNITS.indexOf(unit)] : unit);
+interface FeeQuoteData {
+  feeQuote: { feeAmount: string; feePayer: string };
+}
 
 interface CheckData {
   checkContractField: { ok: boolean; value: string | null; problem: string | null };

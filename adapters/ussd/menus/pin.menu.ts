@@ -1,18 +1,24 @@
 import { BACK } from '../ussd.engine';
 import { alreadyDoneLine } from '../ussd.errors';
 import { DOCS, UssdOperationError } from '../ussd.graphql';
+import { clip } from '../ussd.renderer';
 import { openPin, sealPin } from '../ussd.secret';
 import type { Action, ActionResult, Hop, Menu, Params } from '../ussd.types';
 
 /**
- * Releasing money with the VoicePact PIN (the buyer's full-delivery confirmation), and changing the PIN.
+ * Money out of escrow with the VoicePact PIN (the buyer's release of a delivery or a lot, the refund of what was
+ * not delivered), and changing the PIN.
  * PIN screens are `secret`: what is typed there is masked in the stored path and the logs, reaches an
  * action only as `p.in`, and travels to the next screen only sealed (ussd.secret.ts). The rules (weak
  * PINs, the count of wrong attempts, the lock) are the domain's: the menus only ask and word the answers.
  */
 
-/** What the release screens carry: the contract, the amount and payee for the question, a lot's quantity (`q`). */
-const release = (p: Params) => ({ c: p.c, code: p.code, amt: p.amt, to: p.to, ...(p.q ? { q: p.q } : {}) });
+/**
+ * What the screens up to the PIN carry: the contract and the question's words (amount `amt`, payee `to`, quantity
+ * `n` `u`), a lot's quantity (`q`), and `op: 'refund'` for the refund of what was not delivered.
+ */
+const KEPT = ['c', 'code', 'amt', 'to', 'n', 'u', 'q', 'op'] as const;
+const release = (p: Params): Params => Object.fromEntries(KEPT.filter((k) => p[k] != null).map((k) => [k, p[k]]));
 
 const secretScreen = (title: (hop: Hop) => string, act: string): Menu => ({
   view: (hop, p) => ({ body: [title(hop)], secret: true, otherwise: { act, p: withoutInput(p) } }),
@@ -26,7 +32,15 @@ const withoutInput = (p: Params): Params => {
 export const pinMenus: Record<string, Menu> = {
   releaseAsk: {
     view: ({ t }, p) => ({
-      body: [t.releaseAsk(String(p.amt), String(p.to), String(p.code))],
+      body: [],
+      // A party's name (up to 80 characters) is cut only as far as the question needs.
+      // A session stored before the question named the quantity (n, u) names the contract, as it did then.
+      titleWith: (n) =>
+        t.releaseAsk(
+          String(p.amt),
+          clip(String(p.to), n),
+          p.n == null ? String(p.code) : t.lot(String(p.n), clip(String(p.u), n)),
+        ),
       options: [
         { key: '1', label: t.yes, next: { act: 'releaseStart', p: release(p) } },
         { key: '2', label: t.no, next: BACK },
@@ -61,6 +75,10 @@ function pinTrouble(hop: Hop, err: unknown): ActionResult | null {
 }
 
 async function confirmRelease(hop: Hop, p: Params, pin: string): Promise<ActionResult> {
+  if (p.op === 'refund') {
+    const { notices } = await hop.gql.run(DOCS.refund, { id: p.c, pin });
+    return { end: notices.length ? hop.t.alreadyRefunded(String(p.code)) : hop.t.refunded(String(p.amt)) };
+  }
   const input = p.q
     ? { contractId: p.c, kind: 'PARTIAL', quantity: String(p.q), pin }
     : { contractId: p.c, kind: 'FULL', pin };

@@ -1,0 +1,97 @@
+import { leanFind, leanOfContracts } from '../src/common/lean';
+import { Contract } from '../src/contract/contract.entity';
+import { PartyRole } from '../src/contract/contract.enums';
+import { Party } from '../src/contract/party.entity';
+import { Delivery, DeliveryKind } from '../src/delivery/delivery.entity';
+import { Dispute, DisputeReason } from '../src/dispute/dispute.entity';
+import { Payment } from '../src/payment/payment.entity';
+import { countSqlStatements } from '../src/server/sql-statements';
+import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
+import { activeContract, confirmedContract, newPhone } from './support/ussd-fixtures';
+
+/**
+ * The lists of a contract (parties, payments, deliveries, disputes) are read as one named prepared statement
+ * (src/common/lean.ts leanOfContracts): they must be exactly the plain rows the query builder gives.
+ */
+const sent = countSqlStatements();
+let app: TestApp;
+let withLists: { id: string };
+beforeAll(async () => {
+  app = await startTestApp('lean_reads');
+});
+afterAll(() => app.close());
+
+test('leanOfContracts returns what leanFind returns, for any number of contracts, in order', async () => {
+  const a = await activeContract(app, { buyer: newPhone(), seller: newPhone(), quantity: '10' });
+  const b = await confirmedContract(app, { buyer: newPhone(), seller: newPhone() });
+  const em = app.running.orm.em.fork();
+  const contract = em.getReference(Contract, a.id);
+  const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 8, 0, s));
+  em.create(Delivery, {
+    contract,
+    kind: DeliveryKind.PARTIAL,
+    quantity: '4',
+    reportedBy: '+254700000001',
+    reporterRole: PartyRole.SELLER,
+    createdAt: at(1),
+  });
+  em.create(Delivery, {
+    contract,
+    kind: DeliveryKind.PARTIAL,
+    quantity: '2.5',
+    note: 'the rest next week',
+    reportedBy: '+254700000001',
+    reporterRole: PartyRole.SELLER,
+    acceptedAt: at(3),
+    acceptedQuantity: '2.5',
+    createdAt: at(2),
+  });
+  em.create(Dispute, { contract, reason: DisputeReason.WRONG_QUANTITY, raisedBy: '+254700000002', createdAt: at(4) });
+  await em.flush();
+
+  const read = app.running.orm.em.fork();
+  for (const ids of [[a.id], [a.id, b.id], [b.id, a.id], []]) {
+    const where = { contract: { $in: ids } };
+    expect(
+      await leanOfContracts(read, Party, ids, [
+        ['role', 'asc'],
+        ['id', 'asc'],
+      ]),
+    ).toEqual(await leanFind(read, Party, where, { orderBy: { role: 'asc', id: 'asc' } }));
+    expect(await leanOfContracts(read, Payment, ids, [['createdAt', 'desc']])).toEqual(
+      await leanFind(read, Payment, where, { orderBy: { createdAt: 'desc' } }),
+    );
+    expect(await leanOfContracts(read, Delivery, ids, [['createdAt', 'asc']])).toEqual(
+      await leanFind(read, Delivery, where, { orderBy: { createdAt: 'asc' } }),
+    );
+    expect(await leanOfContracts(read, Dispute, ids, [['createdAt', 'asc']])).toEqual(
+      await leanFind(read, Dispute, where, { orderBy: { createdAt: 'asc' } }),
+    );
+  }
+  const deliveries = await leanOfContracts(read, Delivery, [a.id], [['createdAt', 'asc']]);
+  // Decimals stay decimal strings, dates are dates, the contract is a reference.
+  expect(deliveries.map((d) => [d.quantity, d.acceptedQuantity, d.contract])).toEqual([
+    ['4.000', null, { id: a.id }],
+    ['2.500', '2.500', { id: a.id }],
+  ]);
+  expect(deliveries[1].acceptedAt).toEqual(at(3));
+  withLists = a;
+});
+
+const LISTS = `parties { phoneNumber role acceptedAt } payments { kind amount status createdAt }
+  deliveries { kind quantity acceptedQuantity acceptedAt note } disputes { reason status }
+  escrow { deposited held payments { amount } }`;
+
+test('contract(id) brings the lists it is asked for in its own statement, the same as a list of contracts shows', async () => {
+  const before = sent();
+  const one = await app.gql(`query($id: ID!) { contract(id: $id) { id ${LISTS} } }`, { id: withLists.id }, ADMIN_KEY);
+  expect(sent() - before).toBe(1);
+  const page = await app.gql(`{ contracts(first: 100) { nodes { id ${LISTS} } } }`, {}, ADMIN_KEY);
+  const node = page.body.data.contracts.nodes.find((n: { id: string }) => n.id === withLists.id);
+  expect(one.body.errors).toBeUndefined();
+  expect(one.body.data.contract).toEqual(node);
+  expect(node.deliveries).toHaveLength(2);
+  expect(node.disputes).toHaveLength(1);
+  expect(node.payments.length).toBeGreaterThan(0);
+  expect(node.escrow.held).toBe('12000.50');
+});
