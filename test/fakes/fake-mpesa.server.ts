@@ -84,6 +84,12 @@ export class FakeMpesaServer {
     this.server = null;
   }
 
+  /** Drops the faults not yet used (a case's leftovers must not hit the next case's requests); returns how many. */
+  clearFaults(): number {
+    const left = this.faults.length;
+    this.faults = [];
+    return left;
+  }
   failNext(n: number, status = 500, scope: Scope = 'api'): void {
     this.queue(n, { scope, kind: 'fail', status });
   }

@@ -53,6 +53,12 @@ beforeAll(async () => {
   db = new Db(databaseUrl);
 }, 120_000);
 
+// A case's faults are for its own payout. One left over (say a stall that the in-doubt protocol did not need) would
+// hit the next case's deposit prompt: never answered, that deposit could not be LOCKED in time.
+afterEach(() => {
+  fake.clearFaults();
+});
+
 afterAll(async () => {
   await worker?.kill();
   await api?.kill();
