@@ -111,6 +111,8 @@ const schema = z
     ESCROW_FEE_PAYER: z.enum(['BUYER', 'SELLER', 'SPLIT']).default('BUYER'),
     /** One M-Pesa transaction moves at most this much: larger deposits and payouts move in parts (issue 11). */
     MPESA_MAX_TRANSACTION_KES: z.coerce.number().int().min(1).default(250_000),
+    /** A deposit that would take more M-Pesa prompts than this is refused (BAD_USER_INPUT): a bank transfer's size. */
+    MPESA_MAX_DEPOSIT_PARTS: z.coerce.number().int().min(1).max(1000).default(20),
     MPESA_BASE_URL: z.url().default('https://sandbox.safaricom.co.ke'),
     MPESA_CONSUMER_KEY: z.string().optional(),
     MPESA_CONSUMER_SECRET: z.string().optional(),

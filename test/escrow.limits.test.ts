@@ -70,4 +70,17 @@ describe('deposits and payouts above the M-Pesa limit (a limit of KES 1,000 here
       escrow: { deposited: '2500.00', released: '2450.00', fees: '50.00', held: '0.00' },
     });
   });
+
+  test('a deposit that would take more than MPESA_MAX_DEPOSIT_PARTS prompts is refused, and nothing is prompted', async () => {
+    // 20,400 (with the 2% fee) at 1,000 a prompt: 21 prompts, one more than the 20 taken.
+    const c = await confirmedContract(app, { buyer: BUYER, seller: SELLER, totalAmount: '20000' });
+    const res = await app.gql(
+      'mutation($id: ID!) { fundEscrow(contractId: $id) { id } }',
+      { id: c.id },
+      app.running.config.ADMIN_API_KEY,
+    );
+    expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(res.body.errors[0].message).toMatch(/would take 21 M-Pesa payments; at most 20/);
+    expect(await app.running.orm.em.fork().count(Payment, { contract: c.id })).toBe(0);
+  });
 });

@@ -69,7 +69,7 @@ test('KES 600,000: three prompts one after the other, each once; ACTIVE only aft
   await ussd(app.url)
     .dial(deal.buyer)
     .enter('1*1')
-    .expect('5. Pay KES 600,000')
+    .expect('5. Pay KES 606,000') // the deposit: the total and the buyer's 1% fee
     .enter('5')
     .enter('1')
     .expectEnd('You will get 3 M-Pesa prompts, one after the other. Check your phone for the first: KES 250,000.');
@@ -132,7 +132,7 @@ test('a part the buyer cancels is paid again on its own: the parts paid are neve
   await ussd(app.url)
     .dial(deal.buyer)
     .enter('1*1')
-    .expect('5. Lipa KES 600,000')
+    .expect('5. Lipa KES 356,000') // what the deposit still lacks: 606,000 less the 250,000 in
     .enter('5')
     .enter('1')
     .expectEnd('Utapata maombi 2 ya M-Pesa, moja baada ya jingine. Angalia simu yako kwa la kwanza: KES 250,000.');

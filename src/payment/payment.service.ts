@@ -67,6 +67,11 @@ export class PaymentService {
           `Contract ${contract.code} is ${contract.status}: escrow is funded once every party has accepted`,
         );
       this.assertProviderCanMove(contract);
+      const maxParts = this.ctx.config.MPESA_MAX_DEPOSIT_PARTS;
+      if (plan.parts > maxParts)
+        throw badInput(
+          `The deposit for ${contract.code} would take ${plan.parts} M-Pesa payments; at most ${maxParts} are taken`,
+        );
       return changed(await this.askForDepositPart(em, actor, contract, plan));
     });
   }
@@ -90,7 +95,7 @@ export class PaymentService {
     const now = this.ctx.now();
     const payment = em.create(Payment, {
       contract,
-      amount: plan.toCollect[0].toFixed(2), // of the total plus the buyer's share of the fee (depositAmountOf)
+      amount: plan.next!.toFixed(2), // of the total plus the buyer's share of the fee (depositAmountOf)
       depositPart: plan.paid + 1,
       depositParts: plan.parts,
       currency: contract.currency,

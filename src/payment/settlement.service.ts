@@ -112,7 +112,7 @@ export class SettlementService {
       }
       // Under the contract's lock, once per part (the PENDING check above): the next part's prompt, or ACTIVE.
       const plan = this.payments.depositPlan(contract, await movementsOf(em, contract));
-      if (plan.toCollect.length) await this.payments.askForDepositPart(em, actor, contract, plan);
+      if (plan.next) await this.payments.askForDepositPart(em, actor, contract, plan);
       else {
         this.contracts.transition(em, actor, contract, ContractStatus.ACTIVE, { paymentId: payment.id });
         notify(em, this.ctx.now(), 'contract.active', contract.id);
