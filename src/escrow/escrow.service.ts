@@ -187,6 +187,14 @@ export class EscrowService {
         action: 'deadline-extended',
         details: { from: deadline.toISOString(), to: c.deliveryDeadline.toISOString() },
       });
+      // The seller learns the new date: one SMS per extension (keyed by the new deadline).
+      const to = c.deliveryDeadline.toISOString();
+      enqueue(em, this.ctx.now(), {
+        queue: QUEUES.notifications,
+        name: 'deadline.extended',
+        jobId: `deadline.extended-${c.id}-${c.deliveryDeadline.getTime()}`,
+        data: { event: 'deadline.extended', subjectId: c.id, deadline: to },
+      });
       return changed(c);
     });
   }

@@ -203,6 +203,7 @@ export class NotificationService {
         return this.releaseWarning(subjectId);
       case 'delivery.overdue':
       case 'refund.warning':
+      case 'deadline.extended':
         return this.deadlineTexts(event, subjectId, String(data.deadline ?? ''));
       default:
         return []; // contract.accepted, delivery.accepted: no SMS (payment.released follows acceptance)
@@ -229,10 +230,15 @@ export class NotificationService {
     }));
   }
 
-  /** The deadline passed (both parties), or the refund is near (the seller): only while that deadline stands. */
+  /**
+   * The deadline passed (both parties), the refund is near (the seller), or the buyer moved the deadline (the
+   * seller): only while that deadline stands.
+   */
   private async deadlineTexts(event: NotificationEvent, contractId: string, deadline: string): Promise<Sms[]> {
     const c = await this.ctx.em.findOneOrFail(Contract, contractId, { populate: ['parties'] });
-    if (c.status !== ContractStatus.ACTIVE || !c.deadlineNotifiedAt || !c.deliveryDeadline) return [];
+    if (c.status !== ContractStatus.ACTIVE || !c.deliveryDeadline) return [];
+    // An extension clears deadlineNotifiedAt (the new deadline has not passed): only the passed one needs it.
+    if (event !== 'deadline.extended' && !c.deadlineNotifiedAt) return [];
     if (deadline && c.deliveryDeadline.toISOString() !== deadline) return []; // extended since
     const due = quantityDue(c.quantity, await acceptedQuantityOf(this.ctx.em, c));
     const available = (await accountIn(this.ctx.em, c)).available;
@@ -243,6 +249,11 @@ export class NotificationService {
       at: formatEatDateTime(new Date(c.deliveryDeadline.getTime() + this.ctx.config.DELIVERY_GRACE_SECONDS * 1000)),
     };
     if (event === 'refund.warning') return this.each(this.role(c, PartyRole.SELLER), 'refundWarning', () => v);
+    if (event === 'deadline.extended')
+      return this.each(this.role(c, PartyRole.SELLER), 'deadlineExtended', () => ({
+        ...v,
+        at: formatEatDateTime(c.deliveryDeadline!),
+      }));
     return [
       ...(await this.each(this.role(c, PartyRole.BUYER), 'overdueBuyer', () => v)),
       ...(await this.each(this.role(c, PartyRole.SELLER), 'overdueSeller', () => v)),

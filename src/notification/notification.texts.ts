@@ -100,6 +100,10 @@ const TEXTS = {
     EN: 'VoicePact {code}: deadline passed with {qty} {unit} {product} due. Deliver, or {money} is refunded to the buyer on {at}.',
     SW: 'VoicePact {code}: muda umepita, {qty} {unit} {product} hazijafika. Peleka sasa au {money} itarudishwa kwa mnunuzi {at}.',
   },
+  deadlineExtended: {
+    EN: 'VoicePact {code}: the buyer gave you until {at} to deliver {qty} {unit} {product}.',
+    SW: 'VoicePact {code}: mnunuzi amekuongezea muda hadi {at} kupeleka {qty} {unit} {product}.',
+  },
   releaseWarning: {
     EN: 'VoicePact {code}: {money} goes to {name} on {at} unless you report a problem: dial {ussd}',
     SW: 'VoicePact {code}: {money} italipwa kwa {name} {at} usiporipoti tatizo: piga {ussd}',

@@ -37,6 +37,7 @@ export type NotificationEvent =
   | 'webhook.disabled'
   // Issue 11: the delivery deadline passed; warnings before money moves by itself (sent late, checked when sent).
   | 'delivery.overdue'
+  | 'deadline.extended'
   | 'release.warning'
   | 'refund.warning';
 
