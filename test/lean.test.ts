@@ -46,6 +46,15 @@ test('leanOfContracts returns what leanFind returns, for any number of contracts
     acceptedQuantity: '2.5',
     createdAt: at(2),
   });
+  // Written in the same instant as the one before (as a RELEASE and its FEE are): the id orders them alike everywhere.
+  em.create(Delivery, {
+    contract,
+    kind: DeliveryKind.PARTIAL,
+    quantity: '1',
+    reportedBy: '+254700000001',
+    reporterRole: PartyRole.SELLER,
+    createdAt: at(2),
+  });
   em.create(Dispute, { contract, reason: DisputeReason.WRONG_QUANTITY, raisedBy: '+254700000002', createdAt: at(4) });
   await em.flush();
 
@@ -58,23 +67,42 @@ test('leanOfContracts returns what leanFind returns, for any number of contracts
         ['id', 'asc'],
       ]),
     ).toEqual(await leanFind(read, Party, where, { orderBy: { role: 'asc', id: 'asc' } }));
-    expect(await leanOfContracts(read, Payment, ids, [['createdAt', 'desc']])).toEqual(
-      await leanFind(read, Payment, where, { orderBy: { createdAt: 'desc' } }),
-    );
-    expect(await leanOfContracts(read, Delivery, ids, [['createdAt', 'asc']])).toEqual(
-      await leanFind(read, Delivery, where, { orderBy: { createdAt: 'asc' } }),
-    );
-    expect(await leanOfContracts(read, Dispute, ids, [['createdAt', 'asc']])).toEqual(
-      await leanFind(read, Dispute, where, { orderBy: { createdAt: 'asc' } }),
-    );
+    expect(
+      await leanOfContracts(read, Payment, ids, [
+        ['createdAt', 'desc'],
+        ['id', 'desc'],
+      ]),
+    ).toEqual(await leanFind(read, Payment, where, { orderBy: { createdAt: 'desc', id: 'desc' } }));
+    expect(
+      await leanOfContracts(read, Delivery, ids, [
+        ['createdAt', 'asc'],
+        ['id', 'asc'],
+      ]),
+    ).toEqual(await leanFind(read, Delivery, where, { orderBy: { createdAt: 'asc', id: 'asc' } }));
+    expect(
+      await leanOfContracts(read, Dispute, ids, [
+        ['createdAt', 'asc'],
+        ['id', 'asc'],
+      ]),
+    ).toEqual(await leanFind(read, Dispute, where, { orderBy: { createdAt: 'asc', id: 'asc' } }));
   }
-  const deliveries = await leanOfContracts(read, Delivery, [a.id], [['createdAt', 'asc']]);
+  const deliveries = await leanOfContracts(
+    read,
+    Delivery,
+    [a.id],
+    [
+      ['createdAt', 'asc'],
+      ['id', 'asc'],
+    ],
+  );
   // Decimals stay decimal strings, dates are dates, the contract is a reference.
-  expect(deliveries.map((d) => [d.quantity, d.acceptedQuantity, d.contract])).toEqual([
+  expect(deliveries.slice(0, 1).map((d) => [d.quantity, d.acceptedQuantity, d.contract])).toEqual([
     ['4.000', null, { id: a.id }],
-    ['2.500', '2.500', { id: a.id }],
   ]);
-  expect(deliveries[1].acceptedAt).toEqual(at(3));
+  const lot = deliveries.find((d) => d.quantity === '2.500')!;
+  expect([lot.acceptedQuantity, lot.acceptedAt, lot.contract]).toEqual(['2.500', at(3), { id: a.id }]);
+  const tied = deliveries.slice(1).map((d) => d.id);
+  expect(tied).toEqual([...tied].sort());
   withLists = a;
 });
 
@@ -90,7 +118,7 @@ test('contract(id) brings the lists it is asked for in its own statement, the sa
   const node = page.body.data.contracts.nodes.find((n: { id: string }) => n.id === withLists.id);
   expect(one.body.errors).toBeUndefined();
   expect(one.body.data.contract).toEqual(node);
-  expect(node.deliveries).toHaveLength(2);
+  expect(node.deliveries).toHaveLength(3);
   expect(node.disputes).toHaveLength(1);
   expect(node.payments.length).toBeGreaterThan(0);
   expect(node.escrow.held).toBe('12000.50');

@@ -131,12 +131,13 @@ export class ContractService {
     const contract = await this.ctx.em.findOne(Contract, this.refWhere(ref), {
       populate: ['parties', ...lists],
       strategy: 'joined',
-      // The orders the DataLoaders give (see partiesOf and the services' ofContracts).
+      // The orders the DataLoaders give (see partiesOf and the services' ofContracts); rows written in one
+      // transaction share their createdAt (a RELEASE and its FEE), so the id settles ties alike in both.
       populateOrderBy: {
         parties: { role: 'asc', id: 'asc' },
-        payments: { createdAt: 'desc' },
-        deliveries: { createdAt: 'asc' },
-        disputes: { createdAt: 'asc' },
+        payments: { createdAt: 'desc', id: 'desc' },
+        deliveries: { createdAt: 'asc', id: 'asc' },
+        disputes: { createdAt: 'asc', id: 'asc' },
       },
     });
     if (!contract) throw notFound('Contract', ref);

@@ -131,7 +131,10 @@ export class DeliveryService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Delivery>>> {
-    return leanOfContracts(this.ctx.em, Delivery, contractIds, [['createdAt', 'asc']]);
+    return leanOfContracts(this.ctx.em, Delivery, contractIds, [
+      ['createdAt', 'asc'],
+      ['id', 'asc'],
+    ]);
   }
 
   private record(

@@ -137,7 +137,10 @@ export class DisputeService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Dispute>>> {
-    return leanOfContracts(this.ctx.em, Dispute, contractIds, [['createdAt', 'asc']]);
+    return leanOfContracts(this.ctx.em, Dispute, contractIds, [
+      ['createdAt', 'asc'],
+      ['id', 'asc'],
+    ]);
   }
 
   private idWhere(id: string): FilterQuery<Dispute> {

@@ -173,7 +173,10 @@ export class PaymentService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Payment>>> {
-    return leanOfContracts(this.ctx.em, Payment, contractIds, [['createdAt', 'desc']]);
+    return leanOfContracts(this.ctx.em, Payment, contractIds, [
+      ['createdAt', 'desc'],
+      ['id', 'desc'],
+    ]);
   }
 
   /** M-Pesa moves whole Kenyan shillings; refuse up front rather than fail at the provider. */
