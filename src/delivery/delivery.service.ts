@@ -13,7 +13,7 @@ import type { ServiceContext } from '../domain';
 import { Decimal } from '../common/money';
 import { acceptedQuantityOf, accountIn, grossLeft } from '../escrow/escrow.ledger';
 import { quantityDue, releaseFor } from '../escrow/lots';
-import { enqueue, notify, notifyLater, QUEUES } from '../outbox/outbox';
+import { enqueue, notify, QUEUES } from '../outbox/outbox';
 import { webhookEvent } from '../webhook/webhook.events';
 import type { PaymentService } from '../payment/payment.service';
 import type { PinService } from '../pin/pin.service';
@@ -181,7 +181,7 @@ export class DeliveryService {
       delayMs: windowMs,
     });
     const warnMs = Math.round(this.ctx.config.RELEASE_WARNING_HOURS * 3600_000);
-    notifyLater(em, this.ctx.now(), 'release.warning', d.id, Math.max(0, windowMs - warnMs));
+    notify(em, this.ctx.now(), 'release.warning', d.id, {}, { delayMs: windowMs - warnMs });
   }
 
   /**

@@ -10,7 +10,7 @@ import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import { Delivery, DeliveryKind } from '../delivery/delivery.entity';
 import type { ServiceContext } from '../domain';
-import { enqueue, QUEUES } from '../outbox/outbox';
+import { enqueue, notify, QUEUES } from '../outbox/outbox';
 import { PaymentKind } from '../payment/payment.entity';
 import type { PaymentService } from '../payment/payment.service';
 import type { PinService } from '../pin/pin.service';
@@ -119,22 +119,11 @@ export class EscrowService {
       });
       // One of each per deadline: an extended deadline that passes again is told about again.
       const key = `${c.id}-${deadline.getTime()}`;
-      const data = { subjectId: c.id, deadline: deadline.toISOString() };
+      const data = { deadline: deadline.toISOString() };
       const refundInMs = Math.max(0, deadline.getTime() + this.graceMs - this.ctx.now().getTime());
       const warnMs = this.ctx.config.RELEASE_WARNING_HOURS * 3600_000;
-      enqueue(em, this.ctx.now(), {
-        queue: QUEUES.notifications,
-        name: 'delivery.overdue',
-        jobId: `delivery.overdue-${key}`,
-        data: { event: 'delivery.overdue', ...data },
-      });
-      enqueue(em, this.ctx.now(), {
-        queue: QUEUES.notifications,
-        name: 'refund.warning',
-        jobId: `refund.warning-${key}`,
-        data: { event: 'refund.warning', ...data },
-        delayMs: Math.max(0, Math.round(refundInMs - warnMs)),
-      });
+      notify(em, this.ctx.now(), 'delivery.overdue', c.id, data, { key });
+      notify(em, this.ctx.now(), 'refund.warning', c.id, data, { key, delayMs: refundInMs - warnMs });
       enqueue(em, this.ctx.now(), {
         queue: QUEUES.payments,
         name: DEADLINE_REFUND_JOB,
@@ -188,13 +177,14 @@ export class EscrowService {
         details: { from: deadline.toISOString(), to: c.deliveryDeadline.toISOString() },
       });
       // The seller learns the new date: one SMS per extension (keyed by the new deadline).
-      const to = c.deliveryDeadline.toISOString();
-      enqueue(em, this.ctx.now(), {
-        queue: QUEUES.notifications,
-        name: 'deadline.extended',
-        jobId: `deadline.extended-${c.id}-${c.deliveryDeadline.getTime()}`,
-        data: { event: 'deadline.extended', subjectId: c.id, deadline: to },
-      });
+      notify(
+        em,
+        this.ctx.now(),
+        'deadline.extended',
+        c.id,
+        { deadline: c.deliveryDeadline.toISOString() },
+        { key: `${c.id}-${c.deliveryDeadline.getTime()}` },
+      );
       return changed(c);
     });
   }

@@ -64,34 +64,24 @@ export function enqueue(em: EntityManager, at: Date, job: OutboxJob): void {
   );
 }
 
+/**
+ * A notification job, once per event and subject: `key` (default: the subject's id) names the job, for an event that
+ * may come again about the same subject (each passed or extended deadline). `delayMs`: due later (a warning before
+ * money moves by itself); its recipients decide at send time.
+ */
 export function notify(
   em: EntityManager,
   at: Date,
   event: NotificationEvent,
   subjectId: string,
   data: Record<string, unknown> = {},
+  opts: { key?: string; delayMs?: number } = {},
 ): void {
   enqueue(em, at, {
     queue: QUEUES.notifications,
     name: event,
-    jobId: `${event}-${subjectId}`,
+    jobId: `${event}-${opts.key ?? subjectId}`,
     data: { event, subjectId, ...data },
-  });
-}
-
-/** A notification due later (a warning before money moves by itself); its recipients decide at send time. */
-export function notifyLater(
-  em: EntityManager,
-  at: Date,
-  event: NotificationEvent,
-  subjectId: string,
-  delayMs: number,
-): void {
-  enqueue(em, at, {
-    queue: QUEUES.notifications,
-    name: event,
-    jobId: `${event}-${subjectId}`,
-    data: { event, subjectId },
-    delayMs: Math.max(0, Math.round(delayMs)),
+    ...(opts.delayMs !== undefined ? { delayMs: Math.max(0, Math.round(opts.delayMs)) } : {}),
   });
 }
