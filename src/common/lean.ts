@@ -35,6 +35,11 @@ export async function leanFind<T extends object>(
   if (options.orderBy) qb.orderBy(options.orderBy);
   if (options.limit !== undefined) qb.limit(options.limit);
   const rows = await qb.execute<Array<Record<string, unknown>>>('all', true);
+  asReferences(rows, manyToOnesOf(em, entity));
+  return rows as Array<Lean<T>>;
+}
+
+function manyToOnesOf(em: EntityManager, entity: EntityClass<object>): string[] {
   let refs = manyToOnes.get(entity);
   if (!refs) {
     refs = em
@@ -44,13 +49,17 @@ export async function leanFind<T extends object>(
       .map((r) => r.name);
     manyToOnes.set(entity, refs);
   }
+  return refs;
+}
+
+/** A many-to-one's id as `{ id }`, as an entity's reference reads (a joined one is a whole row already). */
+function asReferences(rows: Array<Record<string, unknown>>, refs: string[]): void {
   if (refs.length)
     for (const row of rows)
       for (const p of refs) if (row[p] != null && typeof row[p] !== 'object') row[p] = { id: row[p] };
-  return rows as Array<Lean<T>>;
 }
 
-const byContract = new Map<string, { statement: Statement; refs: string[]; dates: string[] }>();
+const byContract = new Map<string, { statement: Statement; dates: string[] }>();
 
 /**
  * The rows of `entity` that belong to the given contracts (what the DataLoaders of a contract's lists ask), as
@@ -81,17 +90,15 @@ export async function leanOfContracts<T extends object>(
         `lean_${meta.tableName}_of_contracts_${byContract.size}`,
         `select ${select} from "${meta.tableName}" where "${column('contract')}" = any($1::uuid[]) order by ${order}`,
       ),
-      refs: props.filter((p) => p.kind === ReferenceKind.MANY_TO_ONE).map((p) => p.name),
       // MikroORM has pg hand timestamps over as text and parses them itself: so do we, with its platform.
       dates: props.filter((p) => p.runtimeType === 'Date').map((p) => p.name),
     };
     byContract.set(key, shape);
   }
   const { rows } = await runStatement<Record<string, unknown>>(em, shape.statement, [[...contractIds]]);
+  asReferences(rows, manyToOnesOf(em, entity));
   const platform = em.getPlatform();
-  for (const row of rows) {
-    for (const p of shape.refs) if (row[p] != null) row[p] = { id: row[p] };
+  for (const row of rows)
     for (const p of shape.dates) if (row[p] != null) row[p] = platform.parseDate(row[p] as string);
-  }
   return rows as Array<Lean<T>>;
 }
