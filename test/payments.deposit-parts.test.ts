@@ -50,6 +50,18 @@ const lockedCount = async (contractId: string) =>
 const promptShown = (code: string, k: number) =>
   wait(async () => prompts(code).length === k && fake.heldCount === 1, `prompt ${k}`);
 
+/** A deal whose first part is paid and whose second is on the buyer's phone, its callbacks held. */
+async function firstPartInSecondPrompted() {
+  const deal = newDeal();
+  const c = await confirmedContract(app, deal);
+  fake.holdCallbacks();
+  await domainOf(app).payments.fundEscrow(phoneActor(deal.buyer), c.id);
+  await promptShown(c.code, 1);
+  await fake.deliverHeld(1);
+  await promptShown(c.code, 2);
+  return { deal, c };
+}
+
 async function escrowOf(contractId: string) {
   const res = await app.gql(
     `query($id: ID!) { contract(id: $id) { status escrow { deposited released refunded fees held depositParts
@@ -182,13 +194,7 @@ test('each callback delivered twice counts once: three parts, three prompts, 606
 });
 
 test('a contract cancelled half paid refunds the parts in, and the part being paid when it arrives', async () => {
-  const deal = newDeal();
-  const c = await confirmedContract(app, deal);
-  fake.holdCallbacks();
-  await domainOf(app).payments.fundEscrow(phoneActor(deal.buyer), c.id);
-  await promptShown(c.code, 1);
-  await fake.deliverHeld(1);
-  await promptShown(c.code, 2); // part 2 is on the buyer's phone
+  const { deal, c } = await firstPartInSecondPrompted();
   await domainOf(app).contracts.cancel(phoneActor(deal.seller), c.id, 'changed my mind');
   await fake.releaseCallbacks(); // the buyer pays part 2 after all; the refund's result comes too
   await wait(async () => {
@@ -208,13 +214,7 @@ test('a contract cancelled half paid refunds the parts in, and the part being pa
 });
 
 test('a part that times out fails alone; its late money is not counted (support hears of it) and the part is asked for again', async () => {
-  const deal = newDeal();
-  const c = await confirmedContract(app, deal);
-  fake.holdCallbacks();
-  await domainOf(app).payments.fundEscrow(phoneActor(deal.buyer), c.id);
-  await promptShown(c.code, 1);
-  await fake.deliverHeld(1);
-  await promptShown(c.code, 2);
+  const { deal, c } = await firstPartInSecondPrompted();
   const [first, second] = await depositsOf(c.id);
   // What part 2's own deposit-timeout job does; part 1 has a timeout job of its own, which finds it paid.
   expect(await domainOf(app).deposits.expire(second.id)).toBe(true);
