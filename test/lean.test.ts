@@ -1,4 +1,7 @@
-import { leanFind, leanOfContracts } from '../src/common/lean';
+import { phoneActor } from '../src/auth/actor';
+import { contractScope, phoneScopeWhere } from '../src/auth/policy';
+import { andAnyOf, leanFind, leanOfContracts, leanPage, type Lean } from '../src/common/lean';
+import { afterCursor, type Cursor } from '../src/common/pagination';
 import { Contract } from '../src/contract/contract.entity';
 import { PartyRole } from '../src/contract/contract.enums';
 import { Party } from '../src/contract/party.entity';
@@ -7,11 +10,12 @@ import { Dispute, DisputeReason } from '../src/dispute/dispute.entity';
 import { Payment } from '../src/payment/payment.entity';
 import { countSqlStatements } from '../src/server/sql-statements';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app';
-import { activeContract, confirmedContract, newPhone } from './support/ussd-fixtures';
+import { activeContract, confirmedContract, newPhone, pendingContract } from './support/ussd-fixtures';
 
 /**
  * The lists of a contract (parties, payments, deliveries, disputes) are read as one named prepared statement
- * (src/common/lean.ts leanOfContracts): they must be exactly the plain rows the query builder gives.
+ * (src/common/lean.ts leanOfContracts), and a phone's own lists as another (leanPage with the policy's scope as
+ * SQL): they must be exactly the plain rows the query builder gives under the policy's filter.
  */
 const sent = countSqlStatements();
 let app: TestApp;
@@ -122,4 +126,69 @@ test('contract(id) brings the lists it is asked for in its own statement, the sa
   expect(node.disputes).toHaveLength(1);
   expect(node.payments.length).toBeGreaterThan(0);
   expect(node.escrow.held).toBe('12000.50');
+});
+
+test("a phone's lists as prepared statements give what the policy's filter gives, page by page, ties included", async () => {
+  const phone = newPhone();
+  const other = newPhone();
+  const mine = [
+    await pendingContract(app, { buyer: phone, seller: newPhone() }),
+    await confirmedContract(app, { buyer: newPhone(), seller: phone, totalAmount: '3000' }),
+    await activeContract(app, { buyer: phone, seller: newPhone(), totalAmount: '4000' }),
+    await activeContract(app, { buyer: phone, seller: newPhone(), totalAmount: '5000' }),
+    await pendingContract(app, { buyer: phone, seller: newPhone() }),
+  ];
+  await activeContract(app, { buyer: other, seller: newPhone(), totalAmount: '6000' }); // not the phone's
+  // Two of them (and their payments) written in one instant: the id orders them, in both and across a cursor.
+  const tie = new Date(Date.UTC(2026, 11, 1, 9, 0, 0));
+  const em = app.running.orm.em.fork();
+  await em
+    .getConnection()
+    .execute('update contracts set created_at = ? where id in (?, ?)', [tie, mine[2].id, mine[3].id]);
+  await em
+    .getConnection()
+    .execute('update payments set created_at = ? where contract_id in (?, ?)', [tie, mine[2].id, mine[3].id]);
+
+  const read = app.running.orm.em.fork();
+  const scope = contractScope(phoneActor(phone));
+  const order = { orderBy: { createdAt: 'desc', id: 'desc' } } as const;
+  let pages = 0;
+  for (const status of [undefined, ['ACTIVE'], ['PENDING', 'CONFIRMED']])
+    for (const limit of [1, 2, 100]) {
+      let after: Cursor | null = null;
+      for (;;) {
+        const contracts: Array<Lean<Contract>> = await leanPage(read, Contract, {
+          ...andAnyOf(phoneScopeWhere(phone, 'id'), 'status', status),
+          after,
+          limit,
+        });
+        const contractWhere = { $and: [scope, status ? { status: { $in: status } } : {}, afterCursor(after)] };
+        expect(contracts).toEqual(await leanFind(read, Contract, contractWhere, { ...order, limit }));
+        const payments = await leanPage(read, Payment, {
+          ...andAnyOf(phoneScopeWhere(phone, 'contract_id'), 'status', status && ['LOCKED']),
+          after,
+          limit,
+          join: { property: 'contract', entity: Contract },
+        });
+        const paymentWhere = {
+          $and: [{ contract: scope }, status ? { status: { $in: ['LOCKED'] } } : {}, afterCursor(after)],
+        };
+        expect(payments).toEqual(await leanFind(read, Payment, paymentWhere, { ...order, limit, join: ['contract'] }));
+        pages++;
+        const last = contracts.at(-1);
+        if (!last || contracts.length < limit) break;
+        after = { createdAt: last.createdAt, id: last.id };
+      }
+    }
+  expect(pages).toBeGreaterThan(9);
+  const all = await leanPage(read, Contract, { ...phoneScopeWhere(phone, 'id'), after: null, limit: 100 });
+  expect(all.map((c) => c.id).sort()).toEqual(mine.map((c) => c.id).sort());
+  const paid = await leanPage(read, Payment, {
+    ...phoneScopeWhere(phone, 'contract_id'),
+    after: null,
+    limit: 100,
+    join: { property: 'contract', entity: Contract },
+  });
+  expect(paid.length).toBeGreaterThanOrEqual(2);
+  expect(paid.every((p) => p.contract.id !== undefined && mine.some((c) => c.id === p.contract.id))).toBe(true);
 });

@@ -1,12 +1,19 @@
 import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import { actorLabel, type Actor } from '../auth/actor';
-import { actingParty, assertCanSee, assertManages, contractScope, requireAuthenticated } from '../auth/policy';
+import {
+  actingParty,
+  assertCanSee,
+  assertManages,
+  contractScope,
+  phoneScopeWhere,
+  requireAuthenticated,
+} from '../auth/policy';
 import { CONTRACT_CODE_PATTERN, newContractCode } from '../common/code';
 import { badInput, DomainError, invalidTransition, notFound } from '../common/errors';
 import { findFilters } from './contract.filters';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
-import { leanFind, leanOfContracts, type Lean } from '../common/lean';
+import { andAnyOf, leanFind, leanOfContracts, leanPage, type Lean } from '../common/lean';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import { Decimal } from '../common/money';
 import { normalizePhone } from '../common/phone';
@@ -166,16 +173,23 @@ export class ContractService {
       where.$and!.push({
         parties: { phoneNumber: normalizePhone(filter.phoneNumber, this.ctx.config.DEFAULT_COUNTRY) },
       });
-    where.$and!.push(...findFilters(actor, filter, this.ctx.config.DEFAULT_COUNTRY));
-    const rows = await leanFind(
-      this.ctx.em,
-      Contract,
-      { $and: [where, afterCursor(decodeCursor(filter.after))] },
-      {
-        orderBy: { createdAt: 'desc', id: 'desc' },
-        limit: size + 1,
-      },
-    );
+    const found = findFilters(actor, filter, this.ctx.config.DEFAULT_COUNTRY);
+    where.$and!.push(...found);
+    const after = decodeCursor(filter.after);
+    // A phone's own list (every USSD list screen) is a prepared statement of the same scope; the rest builds.
+    const rows =
+      actor.kind === 'phone' && !filter.phoneNumber && !found.length
+        ? await leanPage(this.ctx.em, Contract, {
+            ...andAnyOf(phoneScopeWhere(actor.phone, 'id'), 'status', filter.status),
+            after,
+            limit: size + 1,
+          })
+        : await leanFind(
+            this.ctx.em,
+            Contract,
+            { $and: [where, afterCursor(after)] },
+            { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 },
+          );
     return toPage(rows, size, () => this.ctx.em.count(Contract, where));
   }
 

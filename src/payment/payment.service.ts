@@ -1,13 +1,13 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
-import { assertManages, contractScope } from '../auth/policy';
+import { assertManages, contractScope, phoneScopeWhere } from '../auth/policy';
 import { badInput, DomainError } from '../common/errors';
 import { Decimal, isWholeAmount } from '../common/money';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
-import { leanFind, leanOfContracts, type Lean } from '../common/lean';
+import { andAnyOf, leanFind, leanOfContracts, leanPage, type Lean } from '../common/lean';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
-import type { Contract } from '../contract/contract.entity';
+import { Contract } from '../contract/contract.entity';
 import { ContractStatus, PartyRole } from '../contract/contract.enums';
 import type { ContractService } from '../contract/contract.service';
 import type { ServiceContext } from '../domain';
@@ -162,13 +162,23 @@ export class PaymentService {
     const where: FilterQuery<Payment> = { contract: contractScope(actor) };
     if (filter.contractId) where.contract = (await this.contracts.get(actor, filter.contractId)).id; // get() checks visibility
     if (filter.status?.length) where.status = { $in: filter.status };
-    const rows = await leanFind(
-      this.ctx.em,
-      Payment,
-      { $and: [where, afterCursor(decodeCursor(filter.after))] },
-      // The contract comes in the same statement: the scope above already limits rows to contracts the actor sees.
-      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1, join: ['contract'] },
-    );
+    const after = decodeCursor(filter.after);
+    // The contract comes in the same statement: the scope above already limits rows to contracts the actor sees.
+    // A phone's own payments (the USSD screen) are a prepared statement of the same scope.
+    const rows =
+      actor.kind === 'phone' && !filter.contractId
+        ? await leanPage(this.ctx.em, Payment, {
+            ...andAnyOf(phoneScopeWhere(actor.phone, 'contract_id'), 'status', filter.status),
+            after,
+            limit: size + 1,
+            join: { property: 'contract', entity: Contract },
+          })
+        : await leanFind(
+            this.ctx.em,
+            Payment,
+            { $and: [where, afterCursor(after)] },
+            { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1, join: ['contract'] },
+          );
     return toPage(rows, size, () => this.ctx.em.count(Payment, where));
   }
 
