@@ -116,11 +116,10 @@ export class HopRunner {
   private async remembered(req: HopRequest, ctl: Control): Promise<HopAnswer | undefined> {
     const row = this.d.cache?.get(req.sessionId);
     if (!row || row.phone !== req.phone || row.lastInput === req.text) return undefined;
-    const em = this.d.orm.em.fork();
     ctl.lang = row.context.lang;
-    const result = await this.compute(em, row, req, row.context.saved, false, ctl);
+    const result = await this.compute(this.fork(), row, req, row.context.saved, false, ctl);
     if (ctl.timedOut) return result.answer;
-    if (await this.d.store.save(em, req.sessionId, result.write, row.lastInput, row.hops)) {
+    if (await this.d.store.save(this.d.orm.em, req.sessionId, result.write, row.lastInput, row.hops)) {
       this.d.cache!.remember(req.sessionId, row, result.write);
       return result.answer;
     }
@@ -129,16 +128,15 @@ export class HopRunner {
   }
 
   private async unlocked(req: HopRequest, ctl: Control): Promise<HopAnswer> {
-    const em = this.d.orm.em.fork();
-    const { current, fresh, previous } = await this.d.store.open(em, req.sessionId, req.phone);
+    const { current, fresh, previous } = await this.d.store.open(this.d.orm.em, req.sessionId, req.phone);
     if (current.phone !== req.phone) throw new SessionOwnerError('sessionId belongs to another phoneNumber');
     ctl.lang = current.context.lang;
     if (current.lastInput === masked(req.text, current) && current.lastResponse) return replayOf(current);
     const saved = fresh && req.text === '' ? resumable(previous) : current.context.saved;
-    const result = await this.compute(em, current, req, saved, false, ctl);
+    const result = await this.compute(this.fork(), current, req, saved, false, ctl);
     // Past the deadline the caller was told "unavailable": do not store a reply they never saw.
     if (ctl.timedOut) return result.answer;
-    if (await this.d.store.save(em, req.sessionId, result.write, current.lastInput))
+    if (await this.d.store.save(this.d.orm.em, req.sessionId, result.write, current.lastInput))
       this.d.cache?.remember(req.sessionId, current, result.write);
     return result.answer;
   }
@@ -148,7 +146,7 @@ export class HopRunner {
     const answer = await this.d.orm.em.fork().transactional(async (em) => {
       const row = await this.d.store.lock(em, req.sessionId);
       if (row.lastInput === masked(req.text, row) && row.lastResponse) return replayOf(row);
-      const result = await this.compute(em, row, req, row.context.saved, true, ctl);
+      const result = await this.compute(() => em, row, req, row.context.saved, true, ctl);
       if (ctl.timedOut) throw new DeadlinePassed(); // rolls the mutation back with the session
       if (await this.d.store.save(em, req.sessionId, result.write, row.lastInput))
         stored = { row, write: result.write };
@@ -160,15 +158,24 @@ export class HopRunner {
     return answer;
   }
 
+  /**
+   * The hop's unit of work, forked when an operation first needs it: a static screen forks nothing. The
+   * session statements outside a transaction need no fork (the ORM's pool, through the root EntityManager).
+   */
+  private fork(): () => EntityManager {
+    let em: EntityManager | undefined;
+    return () => (em ??= this.d.orm.em.fork());
+  }
+
   private async compute(
-    em: EntityManager,
+    em: () => EntityManager,
     row: SessionRow,
     req: HopRequest,
     saved: Frame[] | undefined,
     locked: boolean,
     ctl: Control,
   ) {
-    const gql = new UssdGraphQL(this.d.operations, phoneActor(req.phone, 'ussd'), () => em, this.d.domainDeps);
+    const gql = new UssdGraphQL(this.d.operations, phoneActor(req.phone, 'ussd'), em, this.d.domainDeps);
     // The language is asked once per session (viewer), then travels in the session's context.
     const lang = row.context.lang ?? (await gql.run<{ viewer: { language: Lang } }>(DOCS.viewer)).data.viewer.language;
     ctl.lang = lang;
