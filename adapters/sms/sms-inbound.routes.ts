@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Config } from '../../src/config';
@@ -6,6 +5,7 @@ import type { Orm } from '../../src/common/orm';
 import { maskPhone } from '../../src/common/phone';
 import { createDomain, type DomainDeps } from '../../src/domain';
 import { allowList, callerAddress, isAllowed } from '../http/allow-list';
+import { formBody } from '../http/form-body';
 
 /**
  * Africa's Talking's incoming-message callback (two-way SMS): form fields from, to, text, date, id, linkId.
@@ -14,7 +14,7 @@ import { allowList, callerAddress, isAllowed } from '../http/allow-list';
  */
 export function smsInboundRoutes(router: Router, config: Config, orm: Orm, domainDeps: DomainDeps): void {
   const allowed = allowList('USSD_ALLOWED_IPS', config.USSD_ALLOWED_IPS);
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
+  const form = formBody('8kb');
   const field = (body: unknown, name: string) => {
     const v = (body as Record<string, unknown> | undefined)?.[name];
     return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';

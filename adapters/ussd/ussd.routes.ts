@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { GraphQLSchema } from 'graphql';
@@ -19,6 +18,7 @@ import { PhoneRateLimiter } from './ussd.limiter';
 import { createUssdMetrics } from './ussd.metrics';
 import { endScreen, render } from './ussd.renderer';
 import { allowList, callerAddress, isAllowed } from '../http/allow-list';
+import { formBody } from '../http/form-body';
 import { parseEventFields, parseHopFields } from './ussd.request';
 import { TEXTS } from './ussd.texts';
 
@@ -52,7 +52,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
   const cache = new SessionCache(config.USSD_SESSION_TTL_SECONDS);
   const hops = new HopRunner({ config, logger, orm, operations, domainDeps, store, cache, engine: createEngine() });
   // AT's fields are short; 8 KB leaves room for a long odd `text`, which is only an invalid selection.
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
+  const form = formBody('8kb');
 
   const plain = (ctx: Context, status: number, body: string) => {
     ctx.status = status;
@@ -114,7 +114,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
     const e = parsed.value;
     try {
       cache.forget(e.sessionId);
-      const ended = await store.end(orm.em.fork(), e.sessionId, e);
+      const ended = await store.end(orm.em, e.sessionId, e);
       metrics.sessionsEnded.inc({ status: e.status });
       ctx.state.logFields = {
         session: e.sessionId,
