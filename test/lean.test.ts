@@ -1,6 +1,9 @@
 import { phoneActor } from '../src/auth/actor';
 import { contractScope, phoneScopeWhere } from '../src/auth/policy';
-import { andAnyOf, leanFind, leanOfContracts, leanPage, type Lean } from '../src/common/lean';
+import { randomUUID } from 'node:crypto';
+import { andAnyOf, leanFind, leanOfContracts, leanPage, leanWithLists, type Lean } from '../src/common/lean';
+import { CONTRACT_LISTS } from '../src/contract/contract.lists';
+import { domainOf } from './support/drive';
 import { afterCursor, type Cursor } from '../src/common/pagination';
 import { Contract } from '../src/contract/contract.entity';
 import { PartyRole } from '../src/contract/contract.enums';
@@ -191,4 +194,28 @@ test("a phone's lists as prepared statements give what the policy's filter gives
   });
   expect(paid.length).toBeGreaterThanOrEqual(2);
   expect(paid.every((p) => p.contract.id !== undefined && mine.some((c) => c.id === p.contract.id))).toBe(true);
+});
+
+test("leanWithLists gives the contract's row as leanFind does and each list as its DataLoader does", async () => {
+  const read = app.running.orm.em.fork();
+  const lists = Object.values(CONTRACT_LISTS);
+  const byId = { name: 'by id', where: 'e0."id" = $1::uuid', values: [withLists.id] };
+  const one = await leanWithLists(read, Contract, byId, lists);
+  const { parties, payments, deliveries, disputes, ...row } = one!;
+  expect(row).toEqual((await leanFind(read, Contract, { id: withLists.id }))[0]);
+  for (const l of lists)
+    expect(one![l.property]).toEqual(await leanOfContracts<object>(read, l.entity, [withLists.id], l.orderBy as never));
+  expect([parties, payments, deliveries, disputes].map((l) => (l as unknown[]).length)).toEqual([2, 1, 3, 1]);
+  expect(await leanWithLists(read, Contract, { ...byId, values: [randomUUID()] }, lists)).toBeNull();
+
+  // Through the service, by code as by id; another phone is told it does not exist.
+  const contracts = domainOf(app).contracts;
+  const code = (row as { code: string }).code;
+  const seller = (parties as Array<{ phoneNumber: string; role: string }>).find((p) => p.role === 'SELLER')!;
+  expect((await contracts.get(phoneActor(seller.phoneNumber), code.toLowerCase(), ['payments'])).payments).toEqual(
+    payments,
+  );
+  await expect(contracts.get(phoneActor(newPhone()), withLists.id)).rejects.toMatchObject({
+    code: 'CONTRACT_NOT_FOUND',
+  });
 });

@@ -3,7 +3,8 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Lean } from '../../src/common/lean';
 import { Contract } from '../../src/contract/contract.entity';
-import type { ContractList } from '../../src/contract/contract.service';
+import type { ContractList } from '../../src/contract/contract.lists';
+import type { ContractView } from '../../src/contract/contract.service';
 import { settle, type GraphQLContext } from '../context';
 import { accountOf } from '../../src/escrow/accounts';
 import { depositAmountOf } from '../../src/escrow/escrow.ledger';
@@ -24,14 +25,20 @@ const NEEDS: Record<ContractList, readonly string[]> = {
   disputes: [],
 };
 
-/** A list the contract entity was loaded with (contract(id) above); undefined for a plain row or an unloaded list. */
-function loaded<K extends ContractList>(
+/**
+ * A list the contract came with: an entity's loaded collection (a mutation's result) or the plain rows of
+ * contract(id) (ContractService.get); undefined for a row of a page, whose lists the DataLoaders batch.
+ */
+function loaded<K extends ContractList | 'parties'>(
   c: Contract | Lean<Contract>,
   list: K,
 ): Array<Contract[K] extends Collection<infer T> ? T : never> | undefined {
-  if (!(c instanceof Contract)) return undefined;
-  const items: Collection<object> = c[list];
-  return items.isInitialized() ? (items.getItems() as never) : undefined;
+  if (c instanceof Contract) {
+    const items: Collection<object> = c[list];
+    return items.isInitialized() ? (items.getItems() as never) : undefined;
+  }
+  const rows = (c as Partial<ContractView>)[list];
+  return Array.isArray(rows) ? (rows as never) : undefined;
 }
 
 @Resolver(() => ContractType)
@@ -115,8 +122,7 @@ export class ContractResolver {
   // into an instance of it (for Contract, a whole entity per row).
   @FieldResolver(() => [PartyType])
   parties(@Root() c: Contract | Lean<Contract>, @Ctx() ctx: GraphQLContext) {
-    // An entity (a mutation's result, contract(id)) may carry its parties; a plain row (lists) never does.
-    return c instanceof Contract && c.parties.isInitialized() ? c.parties.getItems() : ctx.loaders.parties.load(c.id);
+    return loaded(c, 'parties') ?? ctx.loaders.parties.load(c.id);
   }
 
   @FieldResolver(() => [DeliveryType])

@@ -55,21 +55,30 @@ export function contractScope(actor: Actor): Record<string, unknown> {
   }
 }
 
-export function canSee(actor: Actor, contract: Contract): boolean {
+/** A contract with its parties: the entity, or the plain row a read path has (ContractService.get). */
+export type SeenContract = Pick<Contract, 'createdBy'> & {
+  parties: Contract['parties'] | ReadonlyArray<Pick<Party, 'phoneNumber'>>;
+};
+
+export function canSee(actor: Actor, contract: SeenContract): boolean {
   switch (actor.kind) {
     case 'admin':
     case 'system':
       return true;
     case 'partner':
       return contract.createdBy === actorLabel(actor);
-    case 'phone':
-      return contract.parties.getItems().some((p) => p.phoneNumber === actor.phone);
+    case 'phone': {
+      const parties: ReadonlyArray<Pick<Party, 'phoneNumber'>> = Array.isArray(contract.parties)
+        ? contract.parties
+        : (contract.parties as Contract['parties']).getItems();
+      return parties.some((p) => p.phoneNumber === actor.phone);
+    }
     default:
       return false;
   }
 }
 
-export function assertCanSee(actor: Actor, contract: Contract, ref: string): void {
+export function assertCanSee(actor: Actor, contract: SeenContract, ref: string): void {
   requireAuthenticated(actor);
   if (!canSee(actor, contract)) throw notFound('Contract', ref);
 }

@@ -65,6 +65,11 @@ interface Shape {
   /** `alias."column" as "prefix property"`, for every column a lean row has. */
   select: (alias: string, prefix?: string) => string;
   column: (property: string) => string;
+  /**
+   * A row as a JSON object under property names (`json_build_object`), for a list nested in another row's
+   * statement. Strings (decimals among them) are cast to text: JSON numbers would make money a float.
+   */
+  json: (alias: string) => string;
   /** Properties read as timestamps: pg hands them over as text, as MikroORM has it, and its platform parses them. */
   dates: string[];
 }
@@ -87,6 +92,10 @@ function shapeOf(em: EntityManager, entity: EntityClass<object>): Shape {
       select: (alias, prefix = '') =>
         props.map((p) => `${alias}."${p.fieldNames[0]}" as "${prefix}${p.name}"`).join(', '),
       column: (name) => meta.properties[name as keyof typeof meta.properties].fieldNames[0],
+      json: (alias) =>
+        `json_build_object(${props
+          .map((p) => `'${p.name}', ${alias}."${p.fieldNames[0]}"${p.runtimeType === 'string' ? '::text' : ''}`)
+          .join(', ')})`,
       dates: props.filter((p) => p.runtimeType === 'Date').map((p) => p.name),
     };
     shapes.set(entity, shape);
@@ -120,7 +129,7 @@ export async function leanOfContracts<T extends object>(
   em: EntityManager,
   entity: EntityClass<T>,
   contractIds: readonly string[],
-  orderBy: Array<[keyof T & string, 'asc' | 'desc']>,
+  orderBy: ReadonlyArray<readonly [keyof T & string, 'asc' | 'desc']>,
 ): Promise<Array<Lean<T>>> {
   const shape = shapeOf(em, entity);
   const s = named(`${shape.table} of contracts by ${orderBy.flat().join(' ')}`, () => {
@@ -200,4 +209,41 @@ export async function leanPage<T extends object>(
     asLean(em, q.join.entity, nested);
   }
   return rows as Array<Lean<T>>;
+}
+
+export interface LeanList {
+  property: string;
+  entity: EntityClass<object>;
+  /** The list's order (the order its DataLoader gives). */
+  orderBy: ReadonlyArray<readonly [string, 'asc' | 'desc']>;
+}
+
+/**
+ * One row (at most) of `entity` with some of its one-to-many lists, each an array of plain rows under its
+ * property, in one named prepared statement: a `json_agg` subquery a list. What a screen of one contract
+ * reads, without the entity graph (hydration, identity map) the joined populate built for it.
+ * The rows are leanFind's and leanOfContracts's (test/lean.test.ts compares them).
+ */
+export async function leanWithLists<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  q: LeanWhere,
+  lists: readonly LeanList[],
+): Promise<(Lean<T> & Record<string, unknown>) | null> {
+  const shape = shapeOf(em, entity);
+  const s = named(`${shape.table} one ${q.name} with ${lists.map((l) => l.property).join(' ')}`, () => {
+    const meta = em.getMetadata().get(entity.name);
+    const nested = lists.map((l, i) => {
+      const inner = shapeOf(em, l.entity);
+      const fk = meta.properties[l.property as keyof typeof meta.properties].mappedBy;
+      const order = l.orderBy.map(([p, dir]) => `l${i}."${inner.column(p)}" ${dir}`).join(', ');
+      return `(select coalesce(json_agg(${inner.json(`l${i}`)} order by ${order}), '[]'::json) from "${inner.table}" l${i} where l${i}."${inner.column(fk)}" = e0."${shape.column('id')}") as "${l.property}"`;
+    });
+    return `select ${[shape.select('e0'), ...nested].join(', ')} from "${shape.table}" e0 where ${q.where} limit 1`;
+  });
+  const { rows } = await runStatement<Record<string, unknown>>(em, s, q.values);
+  if (!rows[0]) return null;
+  asLean(em, entity, rows);
+  for (const l of lists) asLean(em, l.entity, rows[0][l.property] as Array<Record<string, unknown>>);
+  return rows[0] as Lean<T> & Record<string, unknown>;
 }

@@ -13,7 +13,11 @@ import { CONTRACT_CODE_PATTERN, newContractCode } from '../common/code';
 import { badInput, DomainError, invalidTransition, notFound } from '../common/errors';
 import { findFilters } from './contract.filters';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
-import { andAnyOf, leanFind, leanOfContracts, leanPage, type Lean } from '../common/lean';
+import { andAnyOf, leanFind, leanOfContracts, leanPage, leanWithLists, type Lean } from '../common/lean';
+import { CONTRACT_LISTS, type ContractList } from './contract.lists';
+import type { Delivery } from '../delivery/delivery.entity';
+import type { Dispute } from '../dispute/dispute.entity';
+import type { Payment } from '../payment/payment.entity';
 import { afterCursor, decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../common/pagination';
 import { Decimal } from '../common/money';
 import { normalizePhone } from '../common/phone';
@@ -43,8 +47,15 @@ export interface ContractFilter extends PageArgs {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The lists of a contract that get() can bring with it. */
-export type ContractList = 'payments' | 'deliveries' | 'disputes';
+/** What get() answers: the contract's plain row with its parties, and with the lists asked for. */
+export type ContractView = Lean<Contract> & { parties: Array<Lean<Party>> } & {
+  payments?: Array<Lean<Payment>>;
+  deliveries?: Array<Lean<Delivery>>;
+  disputes?: Array<Lean<Dispute>>;
+};
+
+/** In a fixed order, so that one set of lists is one statement text. */
+const LIST_NAMES: readonly ContractList[] = ['payments', 'deliveries', 'disputes'];
 
 export class ContractService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -53,7 +64,10 @@ export class ContractService {
     return this.ctx.config.MPESA_MAX_TRANSACTION_KES;
   }
 
-  async create(actor: Actor, input: CreateContractData & { idempotencyKey?: string | null }): Promise<Contract> {
+  async create(
+    actor: Actor,
+    input: CreateContractData & { idempotencyKey?: string | null },
+  ): Promise<Contract | ContractView> {
     requireAuthenticated(actor);
     const { idempotencyKey, ...data } = input;
     if (idempotencyKey)
@@ -130,23 +144,21 @@ export class ContractService {
   }
 
   /**
-   * `lists`: the contract's other lists a caller will read (a screen of one contract), brought in the same
-   * statement as the contract and its parties rather than one statement each.
+   * A contract as a plain row with its parties and the `lists` a caller will read (a screen of one contract),
+   * all in one statement (src/common/lean.ts leanWithLists). NOT_FOUND when missing or not the actor's to see.
    */
-  async get(actor: Actor, ref: string, lists: readonly ContractList[] = []): Promise<Contract> {
+  async get(actor: Actor, ref: string, lists: readonly ContractList[] = []): Promise<ContractView> {
     requireAuthenticated(actor);
-    const contract = await this.ctx.em.findOne(Contract, this.refWhere(ref), {
-      populate: ['parties', ...lists],
-      strategy: 'joined',
-      // The orders the DataLoaders give (see partiesOf and the services' ofContracts); rows written in one
-      // transaction share their createdAt (a RELEASE and its FEE), so the id settles ties alike in both.
-      populateOrderBy: {
-        parties: { role: 'asc', id: 'asc' },
-        payments: { createdAt: 'desc', id: 'desc' },
-        deliveries: { createdAt: 'asc', id: 'asc' },
-        disputes: { createdAt: 'asc', id: 'asc' },
-      },
-    });
+    const by = this.refWhere(ref);
+    const where =
+      'id' in by
+        ? { name: 'by id', where: 'e0."id" = $1::uuid', values: [by.id] }
+        : { name: 'by code', where: 'e0."code" = $1', values: [by.code] };
+    const wanted = [
+      CONTRACT_LISTS.parties,
+      ...LIST_NAMES.filter((l) => lists.includes(l)).map((l) => CONTRACT_LISTS[l]),
+    ];
+    const contract = (await leanWithLists(this.ctx.em, Contract, where, wanted)) as ContractView | null;
     if (!contract) throw notFound('Contract', ref);
     assertCanSee(actor, contract, ref);
     return contract;
@@ -321,10 +333,7 @@ export class ContractService {
   }
 
   async partiesOf(contractIds: readonly string[]): Promise<Array<Lean<Party>>> {
-    return leanOfContracts(this.ctx.em, Party, contractIds, [
-      ['role', 'asc'],
-      ['id', 'asc'],
-    ]);
+    return leanOfContracts(this.ctx.em, Party, contractIds, CONTRACT_LISTS.parties.orderBy);
   }
 
   /**
@@ -355,7 +364,7 @@ export class ContractService {
     return { feeAmount: fee.toFixed(2), feePayer: payer ?? c.ESCROW_FEE_PAYER };
   }
 
-  private refWhere(ref: string): FilterQuery<Contract> {
+  private refWhere(ref: string): { id: string } | { code: string } {
     const trimmed = (ref ?? '').trim();
     if (UUID.test(trimmed)) return { id: trimmed.toLowerCase() };
     const code = trimmed.toUpperCase();

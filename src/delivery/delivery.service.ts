@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { CONTRACT_LISTS } from '../contract/contract.lists';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { actingParty } from '../auth/policy';
@@ -131,10 +132,7 @@ export class DeliveryService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Delivery>>> {
-    return leanOfContracts(this.ctx.em, Delivery, contractIds, [
-      ['createdAt', 'asc'],
-      ['id', 'asc'],
-    ]);
+    return leanOfContracts(this.ctx.em, Delivery, contractIds, CONTRACT_LISTS.deliveries.orderBy);
   }
 
   private record(

@@ -1,4 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/postgresql';
+import { CONTRACT_LISTS } from '../contract/contract.lists';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { actingParty, requireAdmin } from '../auth/policy';
@@ -137,10 +138,7 @@ export class DisputeService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Dispute>>> {
-    return leanOfContracts(this.ctx.em, Dispute, contractIds, [
-      ['createdAt', 'asc'],
-      ['id', 'asc'],
-    ]);
+    return leanOfContracts(this.ctx.em, Dispute, contractIds, CONTRACT_LISTS.disputes.orderBy);
   }
 
   private idWhere(id: string): FilterQuery<Dispute> {

@@ -1,4 +1,5 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { CONTRACT_LISTS } from '../contract/contract.lists';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { assertManages, contractScope, phoneScopeWhere } from '../auth/policy';
@@ -183,10 +184,7 @@ export class PaymentService {
   }
 
   async ofContracts(contractIds: readonly string[]): Promise<Array<Lean<Payment>>> {
-    return leanOfContracts(this.ctx.em, Payment, contractIds, [
-      ['createdAt', 'desc'],
-      ['id', 'desc'],
-    ]);
+    return leanOfContracts(this.ctx.em, Payment, contractIds, CONTRACT_LISTS.payments.orderBy);
   }
 
   /** M-Pesa moves whole Kenyan shillings; refuse up front rather than fail at the provider. */
