@@ -58,7 +58,8 @@ export async function seedDemo(orm: Orm, deps: DomainDeps): Promise<{ created: n
   const acceptAll = async (c: { id: string }, ...phones: string[]) => {
     for (const p of phones) await d().contracts.accept(phone(p), c.id);
   };
-  const payoutOf = (c: { id: string }, kind: PaymentKind) => orm.em.fork().findOneOrFail(Payment, { contract: c.id, kind });
+  const payoutOf = (c: { id: string }, kind: PaymentKind) =>
+    orm.em.fork().findOneOrFail(Payment, { contract: c.id, kind });
   const lock = async (c: { id: string }) => {
     const { value: payment } = await d().payments.fundEscrow(admin, c.id);
     await d().settlement.settleDeposit(payment.id, {
