@@ -1,8 +1,20 @@
 import { Entity, Index, Property, OptionalProps } from '@mikro-orm/core';
 import { BaseEntity } from '../../src/common/base.entity';
 
+/**
+ * Every hop updates its row (src ussd session save): no index may cover a column a hop changes (expires_at,
+ * updated_at, context...), so that PostgreSQL updates the row in place (a HOT update, no index entry written)
+ * in the room the table's fillfactor leaves (migration 20261201120000).
+ */
 @Entity({ tableName: 'ussd_sessions' })
 @Index({ properties: ['phoneNumber', 'createdAt'] })
+// Retention: a session last touched before a time was created before it (cleanupSessions).
+@Index({ properties: ['createdAt'] })
+// What cleanup closes is among the active sessions, a few minutes' worth.
+@Index({
+  name: 'ussd_sessions_active_index',
+  expression: 'create index "ussd_sessions_active_index" on "ussd_sessions" ("created_at") where "active"',
+})
 export class UssdSession extends BaseEntity {
   [OptionalProps]?: 'currentMenu' | 'context' | 'active' | 'hops' | 'createdAt' | 'updatedAt';
 
@@ -10,7 +22,6 @@ export class UssdSession extends BaseEntity {
   sessionId!: string;
 
   @Property({ type: 'string', length: 16 })
-  @Index()
   phoneNumber!: string;
 
   @Property({ type: 'string', length: 40, default: 'main' })
@@ -59,6 +70,5 @@ export class UssdSession extends BaseEntity {
   updatedAt: Date = new Date();
 
   @Property({ type: 'datetime' })
-  @Index()
   expiresAt!: Date;
 }
