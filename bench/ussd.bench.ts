@@ -8,7 +8,7 @@
 //
 // BENCH_SECONDS (10), BENCH_HANDSETS ("50,200"), BENCH_LOG_LEVEL (info), BENCH_LABEL (a note kept in the JSON),
 // BENCH_CPU_PROF (profile the service; summarise with `node bench/profile-summary.js <file>`), BENCH_NODE_ENV
-// (production; `development` runs the service as `npm start` does on a laptop).
+// (production; `development` runs the service as `npm start` does on a laptop), BENCH_NODE_ARGS (V8 flags).
 import autocannon, { type Options, type Result } from 'autocannon';
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -305,7 +305,9 @@ async function app() {
   const prof = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, 'results', 'prof')}`]
     : [];
-  const child = spawn(process.execPath, [...prof, 'dist/src/server/main.js', '--role=api', '--demo'], {
+  // BENCH_NODE_ARGS: V8 flags for the service alone (say --max-semi-space-size=8), to try before adopting.
+  const flags = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, ...prof, 'dist/src/server/main.js', '--role=api', '--demo'], {
     cwd: ROOT,
     stdio: 'ignore',
     env: {
@@ -418,6 +420,7 @@ async function main(): Promise<void> {
     machine,
     seconds: SECONDS,
     logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+    nodeArgs: process.env.BENCH_NODE_ARGS ?? null,
     journey: JOURNEY,
     bareKoa,
     ...a,
