@@ -1,5 +1,6 @@
 import { phoneActor } from '../src/auth/actor';
-import { contractScope, phoneScopeWhere } from '../src/auth/policy';
+import type { Actor } from '../src/auth/actor';
+import { contractScope, contractScopeWhere } from '../src/auth/policy';
 import { randomUUID } from 'node:crypto';
 import { andAnyOf, leanFind, leanOfContracts, leanPage, leanWithLists, type Lean } from '../src/common/lean';
 import { CONTRACT_LISTS } from '../src/contract/contract.lists';
@@ -131,7 +132,7 @@ test('contract(id) brings the lists it is asked for in its own statement, the sa
   expect(node.escrow.held).toBe('12000.50');
 });
 
-test("a phone's lists as prepared statements give what the policy's filter gives, page by page, ties included", async () => {
+test("the lists as prepared statements give what the policy's filter gives, for each kind of actor, page by page, ties included", async () => {
   const phone = newPhone();
   const other = newPhone();
   const mine = [
@@ -141,7 +142,7 @@ test("a phone's lists as prepared statements give what the policy's filter gives
     await activeContract(app, { buyer: phone, seller: newPhone(), totalAmount: '5000' }),
     await pendingContract(app, { buyer: phone, seller: newPhone() }),
   ];
-  await activeContract(app, { buyer: other, seller: newPhone(), totalAmount: '6000' }); // not the phone's
+  const theirs = await activeContract(app, { buyer: other, seller: newPhone(), totalAmount: '6000' }); // not the phone's
   // Two of them (and their payments) written in one instant: the id orders them, in both and across a cursor.
   const tie = new Date(Date.UTC(2026, 11, 1, 9, 0, 0));
   const em = app.running.orm.em.fork();
@@ -152,42 +153,60 @@ test("a phone's lists as prepared statements give what the policy's filter gives
     .getConnection()
     .execute('update payments set created_at = ? where contract_id in (?, ?)', [tie, mine[2].id, mine[3].id]);
 
+  // Two of the phone's contracts and the other phone's came from a partner.
+  const partner: Actor = { kind: 'partner', partnerId: randomUUID() };
+  await em
+    .getConnection()
+    .execute(`update contracts set created_by = ? where id in (?, ?, ?)`, [
+      `partner:${(partner as { partnerId: string }).partnerId}`,
+      mine[1].id,
+      mine[3].id,
+      theirs.id,
+    ]);
+
   const read = app.running.orm.em.fork();
-  const scope = contractScope(phoneActor(phone));
   const order = { orderBy: { createdAt: 'desc', id: 'desc' } } as const;
   let pages = 0;
-  for (const status of [undefined, ['ACTIVE'], ['PENDING', 'CONFIRMED']])
-    for (const limit of [1, 2, 100]) {
-      let after: Cursor | null = null;
-      for (;;) {
-        const contracts: Array<Lean<Contract>> = await leanPage(read, Contract, {
-          ...andAnyOf(phoneScopeWhere(phone, 'id'), 'status', status),
-          after,
-          limit,
-        });
-        const contractWhere = { $and: [scope, status ? { status: { $in: status } } : {}, afterCursor(after)] };
-        expect(contracts).toEqual(await leanFind(read, Contract, contractWhere, { ...order, limit }));
-        const payments = await leanPage(read, Payment, {
-          ...andAnyOf(phoneScopeWhere(phone, 'contract_id'), 'status', status && ['LOCKED']),
-          after,
-          limit,
-          join: { property: 'contract', entity: Contract },
-        });
-        const paymentWhere = {
-          $and: [{ contract: scope }, status ? { status: { $in: ['LOCKED'] } } : {}, afterCursor(after)],
-        };
-        expect(payments).toEqual(await leanFind(read, Payment, paymentWhere, { ...order, limit, join: ['contract'] }));
-        pages++;
-        const last = contracts.at(-1);
-        if (!last || contracts.length < limit) break;
-        after = { createdAt: last.createdAt, id: last.id };
+  for (const actor of [phoneActor(phone), partner, { kind: 'admin' } as Actor]) {
+    const scope = contractScope(actor);
+    for (const status of [undefined, ['ACTIVE'], ['PENDING', 'CONFIRMED']])
+      for (const limit of [1, 2, 100]) {
+        let after: Cursor | null = null;
+        for (;;) {
+          const contracts: Array<Lean<Contract>> = await leanPage(read, Contract, {
+            ...andAnyOf(contractScopeWhere(actor, 'id'), 'status', status),
+            after,
+            limit,
+          });
+          const contractWhere = { $and: [scope, status ? { status: { $in: status } } : {}, afterCursor(after)] };
+          expect(contracts).toEqual(await leanFind(read, Contract, contractWhere, { ...order, limit }));
+          const payments = await leanPage(read, Payment, {
+            ...andAnyOf(contractScopeWhere(actor, 'contract_id'), 'status', status && ['LOCKED']),
+            after,
+            limit,
+            join: { property: 'contract', entity: Contract },
+          });
+          const paymentWhere = {
+            $and: [{ contract: scope }, status ? { status: { $in: ['LOCKED'] } } : {}, afterCursor(after)],
+          };
+          expect(payments).toEqual(
+            await leanFind(read, Payment, paymentWhere, { ...order, limit, join: ['contract'] }),
+          );
+          pages++;
+          const last = contracts.at(-1);
+          if (!last || contracts.length < limit) break;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
       }
-    }
-  expect(pages).toBeGreaterThan(9);
-  const all = await leanPage(read, Contract, { ...phoneScopeWhere(phone, 'id'), after: null, limit: 100 });
-  expect(all.map((c) => c.id).sort()).toEqual(mine.map((c) => c.id).sort());
+  }
+  expect(pages).toBeGreaterThan(30);
+  const page = (actor: Actor) =>
+    leanPage(read, Contract, { ...contractScopeWhere(actor, 'id'), after: null, limit: 100 });
+  expect((await page(phoneActor(phone))).map((c) => c.id).sort()).toEqual(mine.map((c) => c.id).sort());
+  expect((await page(partner)).map((c) => c.id).sort()).toEqual([mine[1].id, mine[3].id, theirs.id].sort());
+  expect((await page({ kind: 'admin' })).length).toBeGreaterThan(mine.length + 1);
   const paid = await leanPage(read, Payment, {
-    ...phoneScopeWhere(phone, 'contract_id'),
+    ...contractScopeWhere(phoneActor(phone), 'contract_id'),
     after: null,
     limit: 100,
     join: { property: 'contract', entity: Contract },

@@ -30,16 +30,33 @@ export function requireAdmin(actor: Actor): void {
  * joins parties, then has to group the page in a subquery to undo the join's duplicates: several times the
  * work in Node and in SQL, for the same rows.)
  */
-/**
- * The ids of the contracts a phone is a party to, as SQL with `param` the phone's placeholder: the phone's
- * scope below, and the same scope in the lean statements of the hot lists (ContractService.list,
- * PaymentService.list), tested to give the same rows.
- */
+/** The ids of the contracts a phone is a party to, as SQL with `param` the phone's placeholder. */
 export const phoneContractIds = (param: string) => `select contract_id from parties where phone_number = ${param}`;
 
-/** The phone's scope as a lean where-clause on `e0.<column>`, a contract's id. */
-export function phoneScopeWhere(phone: string, column: string): LeanWhere {
-  return { name: `phone scope on ${column}`, where: `e0."${column}" in (${phoneContractIds('$1')})`, values: [phone] };
+/**
+ * contractScope below as SQL: a lean where-clause on `e0.<column>`, a contract's id (the hot lists,
+ * ContractService.list and PaymentService.list, as prepared statements). test/lean.test.ts checks that both
+ * give the same rows, for each kind of actor.
+ */
+export function contractScopeWhere(actor: Actor, column: string): LeanWhere {
+  requireAuthenticated(actor);
+  switch (actor.kind) {
+    case 'admin':
+    case 'system':
+      return { name: 'all', where: 'true', values: [] };
+    case 'partner':
+      return {
+        name: `partner scope on ${column}`,
+        where: `e0."${column}" in (select id from contracts where created_by = $1)`,
+        values: [actorLabel(actor)],
+      };
+    case 'phone':
+      return {
+        name: `phone scope on ${column}`,
+        where: `e0."${column}" in (${phoneContractIds('$1')})`,
+        values: [actor.phone],
+      };
+  }
 }
 
 export function contractScope(actor: Actor): Record<string, unknown> {

@@ -6,7 +6,7 @@ import {
   assertCanSee,
   assertManages,
   contractScope,
-  phoneScopeWhere,
+  contractScopeWhere,
   requireAuthenticated,
 } from '../auth/policy';
 import { CONTRACT_CODE_PATTERN, newContractCode } from '../common/code';
@@ -188,11 +188,12 @@ export class ContractService {
     const found = findFilters(actor, filter, this.ctx.config.DEFAULT_COUNTRY);
     where.$and!.push(...found);
     const after = decodeCursor(filter.after);
-    // A phone's own list (every USSD list screen) is a prepared statement of the same scope; the rest builds.
+    // The scope and a status (every USSD list screen, a partner's plain page) as a prepared statement; other
+    // filters through the query builder.
     const rows =
-      actor.kind === 'phone' && !filter.phoneNumber && !found.length
+      !filter.phoneNumber && !found.length
         ? await leanPage(this.ctx.em, Contract, {
-            ...andAnyOf(phoneScopeWhere(actor.phone, 'id'), 'status', filter.status),
+            ...andAnyOf(contractScopeWhere(actor, 'id'), 'status', filter.status),
             after,
             limit: size + 1,
           })

@@ -2,7 +2,7 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { CONTRACT_LISTS } from '../contract/contract.lists';
 import { audit } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
-import { assertManages, contractScope, phoneScopeWhere } from '../auth/policy';
+import { assertManages, contractScope, contractScopeWhere } from '../auth/policy';
 import { badInput, DomainError } from '../common/errors';
 import { Decimal, isWholeAmount } from '../common/money';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
@@ -165,21 +165,20 @@ export class PaymentService {
     if (filter.status?.length) where.status = { $in: filter.status };
     const after = decodeCursor(filter.after);
     // The contract comes in the same statement: the scope above already limits rows to contracts the actor sees.
-    // A phone's own payments (the USSD screen) are a prepared statement of the same scope.
-    const rows =
-      actor.kind === 'phone' && !filter.contractId
-        ? await leanPage(this.ctx.em, Payment, {
-            ...andAnyOf(phoneScopeWhere(actor.phone, 'contract_id'), 'status', filter.status),
-            after,
-            limit: size + 1,
-            join: { property: 'contract', entity: Contract },
-          })
-        : await leanFind(
-            this.ctx.em,
-            Payment,
-            { $and: [where, afterCursor(after)] },
-            { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1, join: ['contract'] },
-          );
+    // The scope and a status (the USSD payments screen) as a prepared statement.
+    const rows = !filter.contractId
+      ? await leanPage(this.ctx.em, Payment, {
+          ...andAnyOf(contractScopeWhere(actor, 'contract_id'), 'status', filter.status),
+          after,
+          limit: size + 1,
+          join: { property: 'contract', entity: Contract },
+        })
+      : await leanFind(
+          this.ctx.em,
+          Payment,
+          { $and: [where, afterCursor(after)] },
+          { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1, join: ['contract'] },
+        );
     return toPage(rows, size, () => this.ctx.em.count(Payment, where));
   }
 
