@@ -1,14 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  execute,
-  GraphQLError,
-  parse,
-  specifiedRules,
-  validate,
-  type DocumentNode,
-  type GraphQLSchema,
-  type ValidationRule,
-} from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { createContext } from '../../schema/context';
 import { formatError } from '../../schema/errors';
 import type { Actor } from '../../src/auth/actor';
@@ -76,12 +68,15 @@ export interface OperationResult<T> {
 
 /**
  * The adapter's documents, parsed and validated once (the same rules as /graphql: graphql-js's and the
- * depth limit), run with graphql-js `execute` on the built schema. Apollo serves HTTP; a hop needs none of
- * its per-request pipeline (hashing the text, plugins, response formatting). The cost limit is not applied:
- * these documents are ours and their lists are bounded by the menu (`first` at most 100).
+ * depth limit) and compiled by graphql-jit into a function of their own on the built schema: the same
+ * resolvers and result as graphql-js `execute`, without its per-field interpretation of the document (a third
+ * of a list screen's operation, measured). Apollo serves HTTP; a hop needs none of its per-request pipeline
+ * (hashing the text, plugins, response formatting). The cost limit is not applied: these documents are ours
+ * and their lists are bounded by the menu (`first` at most 100). Only our own texts are compiled (the compiler
+ * writes code), never a caller's.
  */
 export class UssdOperations {
-  private readonly prepared = new Map<string, DocumentNode>();
+  private readonly prepared = new Map<string, CompiledQuery>();
   private readonly format: ReturnType<typeof formatError>;
 
   constructor(
@@ -90,19 +85,22 @@ export class UssdOperations {
     private readonly rules: readonly ValidationRule[] = [],
   ) {
     this.format = formatError(logger);
-    for (const query of Object.values(DOCS)) this.document(query);
+    for (const query of Object.values(DOCS)) this.compiled(query);
   }
 
   /** Throws at start for a document of DOCS that does not fit the schema; a menu's own text is checked on first use. */
-  document(query: string): DocumentNode {
-    let doc = this.prepared.get(query);
-    if (!doc) {
-      doc = parse(query);
+  compiled(query: string): CompiledQuery {
+    let compiled = this.prepared.get(query);
+    if (!compiled) {
+      const doc = parse(query);
       const errors = validate(this.schema, doc, [...specifiedRules, ...this.rules]);
       if (errors.length) throw new Error(`USSD operation does not fit the schema: ${errors[0].message}\n${query}`);
-      this.prepared.set(query, doc);
+      const result = compileQuery(this.schema, doc);
+      if (!isCompiledQuery(result)) throw new Error(`USSD operation does not compile: ${result.errors?.[0]?.message}`);
+      compiled = result;
+      this.prepared.set(query, compiled);
     }
-    return doc;
+    return compiled;
   }
 
   /** The first error's public code, mapped where /graphql maps it (schema/errors.ts). */
@@ -135,12 +133,7 @@ export class UssdGraphQL {
   async run<T>(query: string, variables?: Record<string, unknown>): Promise<OperationResult<T>> {
     this.domain ??= createDomain(this.em(), this.deps);
     const contextValue = createContext(this.actor, this.domain);
-    const { data, errors } = await execute({
-      schema: this.operations.schema,
-      document: this.operations.document(query),
-      contextValue,
-      variableValues: variables,
-    });
+    const { data, errors } = await this.operations.compiled(query).query(undefined, contextValue, variables);
     if (errors?.length) {
       const { code, message, extensions } = this.operations.codeOf(errors[0]);
       throw new UssdOperationError(code, message, extensions);
