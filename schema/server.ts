@@ -6,7 +6,6 @@ import type { Logger } from '../src/common/logger';
 import type { GraphQLContext } from './context';
 import { formatError } from './errors';
 import { costLimitPlugin, depthRule, knownRootTypeRule } from './guards';
-import { jitGateway } from './jit';
 
 /** Idempotent commands that did nothing say so here, beside the data. */
 const noticesPlugin: ApolloServerPlugin<GraphQLContext> = {
@@ -30,8 +29,7 @@ export function createApolloServer(
   logger: Logger,
 ): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
-    // Executes through graphql-jit (schema/jit.ts); a page of 100 contracts spent most of its CPU in execute.
-    gateway: jitGateway(schema, { max: 500, compileAfter: config.GRAPHQL_JIT_AFTER }),
+    schema,
     validationRules: [depthRule(config.GRAPHQL_MAX_DEPTH), knownRootTypeRule],
     // Cache control (installed by default) hooks every field resolution to compute HTTP cache hints we never
     // send (POST /graphql, answers per caller): off, so fields resolve without Apollo's per-field wrapper.

@@ -78,8 +78,6 @@ const schema = z
     LOGIN_GUESS_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
     GRAPHQL_MAX_DEPTH: int(8),
     GRAPHQL_MAX_COST: int(5000),
-    /** /graphql compiles an operation (graphql-jit) at its Nth run; 0 never compiles (graphql-js only). */
-    GRAPHQL_JIT_AFTER: int(2),
     // USSD adapter
     USSD_ALLOWED_IPS: cidrList('127.0.0.1/8,::1/128'),
     USSD_DEADLINE_MS: int(5000),

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
-import type { CompiledQuery } from 'graphql-jit';
-import { compileOperation, isCompiledQuery, runCompiled } from '../../schema/jit';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { createContext } from '../../schema/context';
 import { formatError } from '../../schema/errors';
 import type { Actor } from '../../src/auth/actor';
@@ -69,9 +68,12 @@ export interface OperationResult<T> {
 
 /**
  * The adapter's documents, parsed and validated once (the same rules as /graphql: graphql-js's and the
- * depth limit) and compiled at start (schema/jit.ts: a third of a list screen's operation, measured). Apollo serves HTTP; a hop needs none of its per-request pipeline
+ * depth limit) and compiled by graphql-jit into a function of their own on the built schema: the same
+ * resolvers and result as graphql-js `execute`, without its per-field interpretation of the document (a third
+ * of a list screen's operation, measured). Apollo serves HTTP; a hop needs none of its per-request pipeline
  * (hashing the text, plugins, response formatting). The cost limit is not applied: these documents are ours
- * and their lists are bounded by the menu (`first` at most 100).
+ * and their lists are bounded by the menu (`first` at most 100). Only our own texts are compiled (the compiler
+ * writes code), never a caller's.
  */
 export class UssdOperations {
   private readonly prepared = new Map<string, CompiledQuery>();
@@ -93,7 +95,7 @@ export class UssdOperations {
       const doc = parse(query);
       const errors = validate(this.schema, doc, [...specifiedRules, ...this.rules]);
       if (errors.length) throw new Error(`USSD operation does not fit the schema: ${errors[0].message}\n${query}`);
-      const result = compileOperation(this.schema, doc);
+      const result = compileQuery(this.schema, doc);
       if (!isCompiledQuery(result)) throw new Error(`USSD operation does not compile: ${result.errors?.[0]?.message}`);
       compiled = result;
       this.prepared.set(query, compiled);
@@ -131,7 +133,7 @@ export class UssdGraphQL {
   async run<T>(query: string, variables?: Record<string, unknown>): Promise<OperationResult<T>> {
     this.domain ??= createDomain(this.em(), this.deps);
     const contextValue = createContext(this.actor, this.domain);
-    const { data, errors } = await runCompiled(this.operations.compiled(query), contextValue, variables);
+    const { data, errors } = await this.operations.compiled(query).query(undefined, contextValue, variables);
     if (errors?.length) {
       const { code, message, extensions } = this.operations.codeOf(errors[0]);
       throw new UssdOperationError(code, message, extensions);
