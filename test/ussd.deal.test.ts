@@ -188,8 +188,11 @@ test('two phones alone: the seller creates, the buyer accepts and pays, the sell
   for (const r of rows) expect(JSON.stringify(r).replace(noise, '')).not.toMatch(/4827|4872|1234/);
   const released = rows.find((r) => String(r.last_input).startsWith('2*1*1*1*'));
   expect(released?.last_input).toBe('2*1*1*1*####*####*####*####*####*####');
-  const mine = logLines.filter((l) => l.includes('"path"'));
+  const mine = logLines.map((l) => JSON.parse(l)).filter((l) => l.input !== undefined);
   expect(mine.length).toBeGreaterThan(10);
+  // The request line keeps its HTTP path; the hop's input sits beside it, masked.
+  expect(mine.every((l) => /^\/api\/v1\/ussd\/?$/.test(l.path))).toBe(true);
+  expect(mine.map((l) => l.input)).toContain('2*1*1*1*####*####');
   for (const line of logLines) {
     const { requestId: _r, session: _s, time: _t, ...fields } = JSON.parse(line);
     expect(JSON.stringify(fields).replace(noise, '')).not.toMatch(/4827|4872/);

@@ -76,7 +76,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
       return plain(ctx, 400, parsed.message);
     }
     const { sessionId, phone, text } = parsed.value;
-    // The path is logged as the hop masked it (a PIN typed on a PIN screen never reaches a log line).
+    // The input path is logged as the hop masked it (a PIN typed on a PIN screen never reaches a log line).
     const fields: Record<string, unknown> = { session: sessionId, phone: maskPhone(phone) };
     ctx.state.logFields = fields;
     let outcome: HopOutcome | 'rate_limited' | 'rejected' = 'error';
@@ -89,7 +89,8 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps): void {
       const answer = await hops.answer({ sessionId, phone, text }, ctx.state.log);
       outcome = answer.outcome;
       screen = answer.menu;
-      if (answer.path !== undefined) fields.path = answer.path.slice(0, 64);
+      // Beside the HTTP path (the request line's own `path`), never over it.
+      if (answer.path !== undefined) fields.input = answer.path.slice(0, 64);
       if (answer.session) Object.assign(fields, { sessionMs: answer.session.durationMs, hops: answer.session.hops });
       plain(ctx, 200, answer.text);
     } catch (err) {
