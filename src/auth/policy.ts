@@ -21,6 +21,9 @@ export function requireAdmin(actor: Actor): void {
     throw new DomainError('FORBIDDEN', 'Only an administrator may do this');
 }
 
+/** The ids of the contracts a phone is a party to, as SQL with `param` the phone's placeholder. */
+export const phoneContractIds = (param: string) => `select contract_id from parties where phone_number = ${param}`;
+
 /**
  * A filter that limits contract queries to what this actor may see. Payments and other rows of a contract
  * use it as `{ contract: contractScope(actor) }`.
@@ -30,11 +33,21 @@ export function requireAdmin(actor: Actor): void {
  * joins parties, then has to group the page in a subquery to undo the join's duplicates: several times the
  * work in Node and in SQL, for the same rows.)
  */
-/** The ids of the contracts a phone is a party to, as SQL with `param` the phone's placeholder. */
-export const phoneContractIds = (param: string) => `select contract_id from parties where phone_number = ${param}`;
+export function contractScope(actor: Actor): Record<string, unknown> {
+  requireAuthenticated(actor);
+  switch (actor.kind) {
+    case 'admin':
+    case 'system':
+      return {};
+    case 'partner':
+      return { createdBy: actorLabel(actor) };
+    case 'phone':
+      return { id: { $in: raw(phoneContractIds('?'), [actor.phone]) } };
+  }
+}
 
 /**
- * contractScope below as SQL: a lean where-clause on `e0.<column>`, a contract's id (the hot lists,
+ * contractScope above as SQL: a lean where-clause on `e0.<column>`, a contract's id (the hot lists,
  * ContractService.list and PaymentService.list, as prepared statements). test/lean.test.ts checks that both
  * give the same rows, for each kind of actor.
  */
@@ -56,19 +69,6 @@ export function contractScopeWhere(actor: Actor, column: string): LeanWhere {
         where: `e0."${column}" in (${phoneContractIds('$1')})`,
         values: [actor.phone],
       };
-  }
-}
-
-export function contractScope(actor: Actor): Record<string, unknown> {
-  requireAuthenticated(actor);
-  switch (actor.kind) {
-    case 'admin':
-    case 'system':
-      return {};
-    case 'partner':
-      return { createdBy: actorLabel(actor) };
-    case 'phone':
-      return { id: { $in: raw(phoneContractIds('?'), [actor.phone]) } };
   }
 }
 
