@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Lean } from '../../src/common/lean';
 import { Contract } from '../../src/contract/contract.entity';
-import type { ContractList } from '../../src/contract/contract.lists';
+import { CONTRACT_LIST_NAMES, type ContractList } from '../../src/contract/contract.lists';
 import type { ContractView } from '../../src/contract/contract.service';
 import { settle, type GraphQLContext } from '../context';
 import { accountOf } from '../../src/escrow/accounts';
@@ -17,7 +17,6 @@ import { ContractStatus, FeePayer, PartyRole } from '../types/enums';
 import { ContractHistoryEntryType } from '../types/history.type';
 import { CreateContractInput } from '../types/inputs';
 
-const LISTS: readonly ContractList[] = ['payments', 'deliveries', 'disputes'];
 /** Fields computed from a list, which then comes in the contract's statement too. */
 const NEEDS: Record<ContractList, readonly string[]> = {
   payments: ['escrow', 'releaseAmount'],
@@ -47,7 +46,7 @@ export class ContractResolver {
   contract(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
     // One contract's screen: the lists it shows come in the contract's own statement (issue 12).
     const selected = selectedFields(info);
-    const lists = LISTS.filter((l) => selected.has(l) || NEEDS[l].some((f) => selected.has(f)));
+    const lists = CONTRACT_LIST_NAMES.filter((l) => selected.has(l) || NEEDS[l].some((f) => selected.has(f)));
     return ctx.domain.contracts.get(ctx.actor, id, lists);
   }
 

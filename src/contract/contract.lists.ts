@@ -44,5 +44,9 @@ export const CONTRACT_LISTS = {
   },
 } as const satisfies Record<string, LeanList>;
 
-/** The lists a screen of one contract may ask to come with it (its parties always do). */
-export type ContractList = 'payments' | 'deliveries' | 'disputes';
+/**
+ * The lists a screen of one contract may ask to come with it (its parties always do), in one fixed order: one
+ * set of lists is one statement text.
+ */
+export const CONTRACT_LIST_NAMES = ['payments', 'deliveries', 'disputes'] as const;
+export type ContractList = (typeof CONTRACT_LIST_NAMES)[number];

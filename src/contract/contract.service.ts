@@ -14,7 +14,7 @@ import { badInput, DomainError, invalidTransition, notFound } from '../common/er
 import { findFilters } from './contract.filters';
 import { alreadyDone, changed, type Outcome } from '../common/outcome';
 import { andAnyOf, leanFind, leanOfContracts, leanPage, leanWithLists, type Lean } from '../common/lean';
-import { CONTRACT_LISTS, type ContractList } from './contract.lists';
+import { CONTRACT_LIST_NAMES, CONTRACT_LISTS, type ContractList } from './contract.lists';
 import type { Delivery } from '../delivery/delivery.entity';
 import type { Dispute } from '../dispute/dispute.entity';
 import type { Payment } from '../payment/payment.entity';
@@ -53,9 +53,6 @@ export type ContractView = Lean<Contract> & { parties: Array<Lean<Party>> } & {
   deliveries?: Array<Lean<Delivery>>;
   disputes?: Array<Lean<Dispute>>;
 };
-
-/** In a fixed order, so that one set of lists is one statement text. */
-const LIST_NAMES: readonly ContractList[] = ['payments', 'deliveries', 'disputes'];
 
 export class ContractService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -156,7 +153,7 @@ export class ContractService {
         : { name: 'by code', where: 'e0."code" = $1', values: [by.code] };
     const wanted = [
       CONTRACT_LISTS.parties,
-      ...LIST_NAMES.filter((l) => lists.includes(l)).map((l) => CONTRACT_LISTS[l]),
+      ...CONTRACT_LIST_NAMES.filter((l) => lists.includes(l)).map((l) => CONTRACT_LISTS[l]),
     ];
     const contract = (await leanWithLists(this.ctx.em, Contract, where, wanted)) as ContractView | null;
     if (!contract) throw notFound('Contract', ref);
